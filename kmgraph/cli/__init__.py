@@ -1,0 +1,58 @@
+"""The ``kmgraph`` command line: a thin skin over the library.
+
+Each command parses its options, calls one library function and renders the result.
+This package is the only place that imports click.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from kmgraph import __version__
+from kmgraph.errors import KmgraphError
+
+__all__ = ["main", "cli"]
+
+EXIT_CODES = """\b
+Exit codes:
+  0  success
+  1  findings: refs lint found problems
+  2  usage error: unknown option, missing argument
+  3  input error: a document cannot be found or read
+  4  store error: the BibTeX store cannot be read or written
+"""
+
+
+class KmgraphGroup(click.Group):
+    """A group that turns kmgraph errors into one line on stderr and their exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KmgraphError as exc:
+            click.echo(f"kmgraph: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except BrokenPipeError:  # `kmgraph refs list | head`
+            sys.stderr.close()
+            ctx.exit(0)
+
+
+@click.group(cls=KmgraphGroup, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kmgraph")
+def cli() -> None:
+    """Turn knowledge-mobilization documents into a BibTeX store and keep their links honest.
+
+    Start with `kmgraph ingest examples --store references` and `kmgraph refs list`.
+    """
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="kmgraph")
+
+
+# Register the commands (imported for their side effect on `cli`).
+from kmgraph.cli import commands as _commands  # noqa: E402,F401

@@ -1,0 +1,332 @@
+"""The commands of ``kmgraph``: option parsing and rendering only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import click
+
+from kmgraph.cli import cli
+from kmgraph.defaults import DEFAULT_STORE, STORE_ENV
+
+STORE_OPTION = click.option(
+    "--store",
+    "store_path",
+    default=DEFAULT_STORE,
+    envvar=STORE_ENV,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help=f"The BibTeX store folder (or set {STORE_ENV}).",
+)
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _table(rows: Sequence[Sequence[str]], headers: Sequence[str], widths: Sequence[int | None]) -> str:
+    """Aligned columns; a column with a width is cut to it with an ellipsis."""
+    cut = []
+    for row in [headers, *rows]:
+        cells = []
+        for value, width in zip(row, widths):
+            value = str(value)
+            if width and len(value) > width:
+                value = value[: width - 1] + "…"
+            cells.append(value)
+        cut.append(cells)
+    sizes = [max(len(r[i]) for r in cut) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(sizes[i]) for i, c in enumerate(r)).rstrip() for r in cut]
+    if sys.stdout.isatty():
+        lines[0] = click.style(lines[0], bold=True)
+    return "\n".join(lines)
+
+
+def _progress(items: Sequence[Any], label: str) -> Iterable[Any]:
+    """A progress bar on stderr when it is a terminal, else the items as they are."""
+    if not sys.stderr.isatty() or len(items) < 2:
+        return items
+
+    def gen() -> Iterable[Any]:
+        with click.progressbar(items, label=label, file=sys.stderr, item_show_func=lambda x: x[1] if x else None) as bar:
+            yield from bar
+
+    return gen()
+
+
+# extract ---------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+def extract(file: str, fmt: str) -> None:
+    """Everything found in one document: references, links, markers, concepts.
+
+    The JSON output is a stable contract, documented in docs/extract-json.md.
+    """
+    from kmgraph.pipeline import extract as run
+
+    ex = run(file)
+    if fmt == "json":
+        click.echo(_json(ex.to_dict()))
+        return
+    d = ex.to_dict()
+    doc = d["document"]
+    click.echo(f"{doc['path']} ({doc['format']}, {doc['encoding']})")
+    for label in ("title", "publisher", "date", "url"):
+        if doc[label]:
+            click.echo(f"  {label}: {doc[label]}")
+    for w in doc["warnings"]:
+        click.echo(f"  warning: {w}")
+    click.echo(f"\nReferences ({len(d['references'])})")
+    for r in d["references"]:
+        f = r["fields"]
+        who = "; ".join(f.get("author", [])[:3]) + (" …" if len(f.get("author", [])) > 3 else "")
+        click.echo(f"  {doc['path']}:{r['line']}  [{r['key']}] {who} ({f.get('year', 'n.d.')}) {f.get('title', '')}")
+    click.echo(f"\nLinks ({len(d['links'])})")
+    for link in d["links"]:
+        click.echo(f"  {doc['path']}:{link['line']}:{link['column']}  {link['kind']:<11} {link['url']}")
+    if d["markers"]:
+        click.echo(f"\nMarkers ({len(d['markers'])})")
+        for m in d["markers"]:
+            click.echo(f"  {doc['path']}:{m['line']}:{m['column']}  {m['text']} -> entry {m['label']} (line {m['reference_line']})")
+    if d["mentions"]:
+        click.echo(f"\nWorks mentioned ({len(d['mentions'])})")
+        for m in d["mentions"]:
+            by = f" by {', '.join(m['author'])}" if m["author"] else ""
+            click.echo(f"  {doc['path']}:{m['line']}  {m['type']}: {m['title']}{by}")
+    click.echo(f"\nConcepts: " + (", ".join(f"{c['label']} ({c['count']})" for c in d["concepts"]) or "none"))
+    click.echo("Organisations: " + (", ".join(f"{o['name']} ({o['count']})" for o in d["organisations"]) or "none"))
+    if d["organisation_candidates"]:
+        click.echo("Not in the register: " + ", ".join(c["name"] for c in d["organisation_candidates"]))
+
+
+# ingest ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@STORE_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def ingest(paths: tuple[str, ...], store_path: str, fmt: str, dry_run: bool) -> None:
+    """Extract documents (files, folders, globs) and merge them into the store.
+
+    Near-duplicates are merged and reported; edits made by hand in the store are kept.
+    """
+    from kmgraph.pipeline import ingest as run
+
+    report = run(list(paths), store_path, progress=lambda docs: _progress(docs, "Ingesting"), save=not dry_run)
+    if fmt == "json":
+        click.echo(_json(report.to_dict()))
+        return
+    for path, reason in report.skipped:
+        click.echo(f"kmgraph: skipped {path}: {reason}", err=True)
+    for w in report.warnings:
+        click.echo(f"kmgraph: warning: {w}", err=True)
+    click.echo(report.merge.summary())
+    click.echo(
+        f"{len(report.documents)} documents, {report.references} references, "
+        f"{len(report.skipped)} skipped -> {store_path}{' (dry run, nothing written)' if dry_run else ''}"
+    )
+
+
+# refs ------------------------------------------------------------------------------
+
+
+@cli.group()
+def refs() -> None:
+    """Parse reference strings and work with the BibTeX store."""
+
+
+@refs.command("parse")
+@click.argument("text", nargs=-1)
+def refs_parse(text: tuple[str, ...]) -> None:
+    """Parse reference strings into fields: one JSON object per line.
+
+    With no TEXT, reads one reference per line from standard input.
+    """
+    from kmgraph.references.parse import parse_reference, split_label
+
+    items = list(text) if text else [line for line in sys.stdin.read().splitlines() if line.strip()]
+    for item in items:
+        label, _rest = split_label(item)
+        parsed = parse_reference(item)
+        out: dict[str, Any] = {"raw": item, "label": label, "confidence": round(parsed.confidence, 3), "fields": parsed.fields}
+        if parsed.reason:
+            out["reason"] = parsed.reason
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+def _open_store(path: str) -> Any:
+    from kmgraph.references.store import Store
+
+    store = Store.open(path)
+    for fb in store.failed_blocks:
+        click.echo(f"kmgraph: warning: {fb.file}:{fb.line}: malformed block kept as it is: {fb.reason}", err=True)
+    return store
+
+
+def _entry_dict(entry: Any, store: Any) -> dict[str, Any]:
+    return {"key": entry.key, "type": entry.entry_type, "file": store.file_of(entry.key).name, **{f.key: f.value for f in entry.fields}}
+
+
+def _render_entries(entries: Sequence[Any], store: Any, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(_json([_entry_dict(e, store) for e in entries]))
+    elif fmt == "keys":
+        for e in entries:
+            click.echo(e.key)
+    elif fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["key", "type", "author", "year", "title", "cited_by"])
+        for e in entries:
+            f = e.fields_dict
+            w.writerow([e.key, e.entry_type] + [f[k].value if k in f else "" for k in ("author", "year", "title", "kmgraph-cited-by")])
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        rows = []
+        for e in entries:
+            f = e.fields_dict
+            author = f["author"].value.split(" and ")[0] if "author" in f else (f["publisher"].value if "publisher" in f else "")
+            rows.append([e.key, e.entry_type, f["year"].value if "year" in f else "", author, f["title"].value if "title" in f else ""])
+        click.echo(_table(rows, ["key", "type", "year", "first author", "title"], [None, 8, 10, 24, 60]))
+
+
+LIST_FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "keys"]), default="table", show_default=True
+)
+
+
+@refs.command("list")
+@STORE_OPTION
+@LIST_FORMAT
+@click.option("--sources/--works", "sources", default=None, help="Only ingested documents, or only cited works.")
+def refs_list(store_path: str, fmt: str, sources: bool | None) -> None:
+    """List the entries of the store."""
+    store = _open_store(store_path)
+    entries = sorted(store.entries, key=lambda e: e.key)
+    if sources is not None:
+        entries = [e for e in entries if ("kmgraph-document" in e.fields_dict) == sources]
+    _render_entries(entries, store, fmt)
+
+
+@refs.command("show")
+@click.argument("key")
+@STORE_OPTION
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "json"]), default="bibtex", show_default=True)
+def refs_show(key: str, store_path: str, fmt: str) -> None:
+    """Show one entry of the store."""
+    from kmgraph.references.export import export
+
+    store = _open_store(store_path)
+    entry = store.get(key)
+    if fmt == "json":
+        click.echo(_json(_entry_dict(entry, store)))
+    else:
+        click.echo(export([entry], "bibtex"), nl=False)
+
+
+@refs.command("search")
+@click.argument("text")
+@STORE_OPTION
+@LIST_FORMAT
+def refs_search(text: str, store_path: str, fmt: str) -> None:
+    """Find entries whose key, authors, title, year, container or publisher contain TEXT."""
+    store = _open_store(store_path)
+    _render_entries(store.search(text), store, fmt)
+
+
+@refs.command("lint")
+@STORE_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Fail on warnings as well as errors.")
+def refs_lint(store_path: str, fmt: str, strict: bool) -> None:
+    """Check the store: required fields, DOIs, URLs, years, pages, duplicates.
+
+    Exits 1 when an error (or, with --strict, a warning) is found.
+    """
+    from kmgraph.references.lint import lint
+
+    store = _open_store(store_path)
+    issues = lint(store)
+    if fmt == "json":
+        click.echo(_json([{**asdict(i), "file": str(i.file)} for i in issues]))
+    else:
+        for issue in issues:
+            click.echo(f"{issue.file}:{issue.line}: {issue.severity}: {issue.code}: [{issue.key}] {issue.message}")
+        errors = sum(1 for i in issues if i.severity == "error")
+        click.echo(f"{len(store.entries)} entries, {errors} errors, {len(issues) - errors} warnings", err=True)
+    failing = [i for i in issues if i.severity == "error" or strict]
+    if failing:
+        sys.exit(1)
+
+
+@refs.command("export")
+@STORE_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["bibtex", "csl-json", "ris"]), default="bibtex", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file (default: stdout).")
+def refs_export(store_path: str, fmt: str, output: str | None) -> None:
+    """Export the store as BibTeX, CSL-JSON (Zotero, Pandoc) or RIS."""
+    from kmgraph.references.export import export
+    from kmgraph.references.store import atomic_write_text
+
+    store = _open_store(store_path)
+    text = export(sorted(store.entries, key=lambda e: e.key), fmt)
+    if output:
+        atomic_write_text(Path(output), text)
+        click.echo(f"{len(store.entries)} entries -> {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+# links -----------------------------------------------------------------------------
+
+
+@cli.group()
+def links() -> None:
+    """List the links of documents (checking them comes with `links check`)."""
+
+
+@links.command("list")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["absolute", "relative", "fragment", "placeholder", "mailto"]),
+    help="Only links of this kind (repeatable).",
+)
+def links_list(paths: tuple[str, ...], fmt: str, kinds: tuple[str, ...]) -> None:
+    """Every link of the documents with file:line:col, its kind and text."""
+    from kmgraph.links import find_links
+    from kmgraph.records import LinkKind
+
+    listing = find_links(list(paths), kinds=[LinkKind(k) for k in kinds] or None)
+    for path, reason in listing.skipped:
+        click.echo(f"kmgraph: skipped {path}: {reason}", err=True)
+    if fmt == "json":
+        click.echo(
+            _json(
+                [
+                    {"file": ln.path, "line": ln.line, "column": ln.column, "url": ln.url, "kind": ln.kind.value, "text": ln.text, "element": ln.element}
+                    for ln in listing.links
+                ]
+            )
+        )
+        return
+    for ln in listing.links:
+        text = f"  {ln.text}" if ln.text and ln.text != ln.url else ""
+        click.echo(f"{ln.path}:{ln.line}:{ln.column}: {ln.kind.value}: {ln.url}{text}")
