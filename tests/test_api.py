@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import kmgraph
+import kmgraph.ingest  # noqa: F401  the readers subpackage must not shadow the function
 from tests.conftest import FIXTURES
 
 
@@ -16,8 +17,6 @@ def test_public_names_resolve() -> None:
 def test_extract_and_ingest_documents_from_python(tmp_path: Path) -> None:
     ex = kmgraph.extract(FIXTURES / "documents" / "ieee-slides.txt")
     assert [r.label for r in ex.references] == ["1", "2"]
-    import kmgraph.ingest  # the readers subpackage must not shadow the function
-
     report = kmgraph.ingest_documents([FIXTURES / "documents" / "ieee-slides.txt"], tmp_path / "refs")
     assert report.references == 2
     assert len(kmgraph.Store.open(tmp_path / "refs").entries) == 3
