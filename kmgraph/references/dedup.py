@@ -153,14 +153,18 @@ def years_of(fields: Mapping[str, Any]) -> frozenset[str]:
 def title_score(a: str, b: str) -> float:
     """Similarity (0..100) of two normalised titles.
 
-    ``ratio`` always; ``token_set_ratio`` as well when both titles have three words or
-    more (a title is then allowed to be the other one without its subtitle).
+    ``ratio`` (edits, punctuation, initials) and ``token_sort_ratio`` (the same words in
+    another order); a title of three words or more that is the other one cut at a word
+    boundary (its subtitle dropped) scores 95. A title whose words are merely a subset of
+    another's does not count: "what is knowledge mobilization" is not "what is km:
+    defining and putting knowledge mobilization into practice".
     """
     if not a or not b:
         return 0.0
-    score = fuzz.ratio(a, b)
-    if min(len(a.split()), len(b.split())) >= 3:
-        score = max(score, fuzz.token_set_ratio(a, b))
+    score = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
+    short, long_ = sorted((a, b), key=len)
+    if len(short.split()) >= 3 and long_.startswith(short + " "):
+        score = max(score, 95.0)
     return float(score)
 
 

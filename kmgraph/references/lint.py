@@ -5,7 +5,7 @@ Codes (severity):
 ==================== ======= ==============================================================
 ``malformed-block``  error   a block that could not be read (file and line of the block)
 ``duplicate-key``    error   a key defined twice (in two files, or twice in one file)
-``missing-field``    error   a field the entry type needs (BibLaTeX-like, see ``REQUIRED``)
+``missing-field``    warning a field the entry type needs (BibLaTeX-like, see ``REQUIRED``), as biber warns
 ``bad-doi``          error   a DOI that is not ``10.NNNN/...`` (resolver prefixes allowed)
 ``bad-url``          error   a URL without scheme or host, or with spaces
 ``bad-year``         error   a year that is not four digits or ``n.d.``
@@ -140,7 +140,7 @@ def _check_entry(
         if not any(fields.get(name, "").strip() for name in group):
             out.append(
                 LintIssue(
-                    key, path, line, "missing-field", "error", f"@{entry_type} needs {' or '.join(group)}"
+                    key, path, line, "missing-field", "warning", f"@{entry_type} needs {' or '.join(group)}"
                 )
             )
     doi = fields.get("doi", "").strip()
