@@ -120,6 +120,8 @@ def _is_heading(line: Line, prev_blank: bool, next_blank: bool) -> bool:
     if line.heading:
         return True
     t = line.text.strip()
+    if t and _heading_name(t) in REFERENCE_HEADINGS and t[:1].isupper():
+        return True  # "References" alone on a line, even without blank lines (PDF text)
     if not t or len(t) > 80 or not prev_blank:
         return False
     if t.endswith((".", ",", ";")) and not re.match(r"^\d+(\.\d+)*\.?\s", t):

@@ -214,3 +214,47 @@ def test_url_broken_across_lines_is_joined() -> None:
 )
 def test_looks_like_reference(text: str, expected: bool) -> None:
     assert looks_like_reference(text) is expected
+
+
+def test_pdf_reference_broken_by_a_page_header_and_a_wrapped_url(tmp_path) -> None:
+    from tests.ingest.pdfmaker import make_pdf
+
+    header = "Evidence & Practice Review 12 (2019)"
+    pages = [
+        [
+            header,
+            "Brokering in practice",
+            "Brokers translate between research and practice (Ward, 2017).",
+            "",
+            "References",
+            "Cooper, A., & Levin, B. (2010). Some Canadian contributions to understanding",
+            "knowledge mobilisation. Evidence & Policy, 6(3), 351-369.",
+            "Ward, V. (2017). Why, whose, what and how? A framework for knowledge",
+            "Page 1 of 2",
+        ],
+        [
+            header,
+            "mobilisers. Evidence & Policy, 13(3), 477-497. Retrieved from https://www.example.org/",
+            "papers/ward-2017-framework.pdf",
+            "Page 2 of 2",
+        ],
+    ]
+    ex = extract(make_pdf(tmp_path / "review.pdf", pages))
+    assert [first_family(r) for r in ex.references] == ["Cooper", "Ward"]
+    ward = ex.references[1]
+    assert header not in ward.raw and "Page 1" not in ward.raw
+    assert ward.fields["title"] == "Why, whose, what and how? A framework for knowledge mobilisers"
+    assert ward.fields["url"] == "https://www.example.org/papers/ward-2017-framework.pdf"
+    assert [m.label for m in ex.markers] == ["2"]
+
+
+def test_superscript_markers() -> None:
+    doc = lines(
+        "Brokers change practice² and policy¹,³.",
+        "",
+        "1. Levin, B. (2008). Thinking about knowledge mobilization.",
+        "2. Ward, V. (2017). Why, whose, what and how?",
+        "3. Cooper, A. (2014). Knowledge mobilisation in education.",
+    )
+    entries = find_reference_entries(doc)
+    assert [(m.text, m.label) for m in find_markers(doc, entries)] == [("²", "2"), ("¹,³", "1"), ("¹,³", "3")]
