@@ -101,7 +101,7 @@ class Extraction:
                 "url": meta.url,
                 "authors": list(meta.authors),
                 "encoding": doc.encoding,
-                "front_matter": doc.front_matter,
+                "front_matter": _jsonable(doc.front_matter),
                 "warnings": list(doc.warnings),
             },
             "references": [
@@ -136,6 +136,19 @@ class Extraction:
                 {"name": c.name, "line": c.line, "count": c.count} for c in self.organisation_candidates
             ],
         }
+
+
+def _jsonable(value: Any) -> Any:
+    """Front matter as JSON can carry it: dates as ISO strings, other objects as text."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def _author_year(fields: dict[str, Any]) -> AuthorYear | None:

@@ -175,8 +175,15 @@ def _open_store(path: str) -> Any:
     return store
 
 
+def _plain(entry: Any) -> dict[str, str]:
+    """An entry's fields as plain text (LaTeX escapes and protective braces undone)."""
+    from kmgraph.references.bibtex import entry_fields, latex_unescape
+
+    return {k: latex_unescape(v, verbatim=k in ("url", "doi") or k.startswith("kmgraph-")) for k, v in entry_fields(entry).items()}
+
+
 def _entry_dict(entry: Any, store: Any) -> dict[str, Any]:
-    return {"key": entry.key, "type": entry.entry_type, "file": store.file_of(entry.key).name, **{f.key: f.value for f in entry.fields}}
+    return {"key": entry.key, "type": entry.entry_type, "file": store.file_of(entry.key).name, **_plain(entry)}
 
 
 def _render_entries(entries: Sequence[Any], store: Any, fmt: str) -> None:
@@ -190,15 +197,15 @@ def _render_entries(entries: Sequence[Any], store: Any, fmt: str) -> None:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["key", "type", "author", "year", "title", "cited_by"])
         for e in entries:
-            f = e.fields_dict
-            w.writerow([e.key, e.entry_type] + [f[k].value if k in f else "" for k in ("author", "year", "title", "kmgraph-cited-by")])
+            f = _plain(e)
+            w.writerow([e.key, e.entry_type] + [f.get(k, "") for k in ("author", "year", "title", "kmgraph-cited-by")])
         click.echo(buf.getvalue(), nl=False)
     else:
         rows = []
         for e in entries:
-            f = e.fields_dict
-            author = f["author"].value.split(" and ")[0] if "author" in f else (f["publisher"].value if "publisher" in f else "")
-            rows.append([e.key, e.entry_type, f["year"].value if "year" in f else "", author, f["title"].value if "title" in f else ""])
+            f = _plain(e)
+            names = f.get("author") or f.get("editor") or f.get("publisher") or f.get("institution") or ""
+            rows.append([e.key, e.entry_type, f.get("year", ""), names.split(" and ")[0], f.get("title", "")])
         click.echo(_table(rows, ["key", "type", "year", "first author", "title"], [None, 8, 10, 24, 60]))
 
 

@@ -57,6 +57,12 @@ def test_extract_json_contract(runner: CliRunner) -> None:
     assert isinstance(ref["fields"]["author"], list)
 
 
+def test_extract_json_with_dates_in_front_matter(runner: CliRunner) -> None:
+    out = json.loads(run(runner, "extract", str(DOCS / "apa7-blog-post.md")).stdout)
+    assert out["document"]["front_matter"]["date"] == "2024-03-18"
+    assert out["document"]["date"] == "2024-03-18"
+
+
 def test_extract_text(runner: CliRunner) -> None:
     out = run(runner, "extract", str(DOCS / "ieee-slides.txt"), "--format", "text").stdout
     assert "References (2)" in out
