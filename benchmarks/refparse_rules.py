@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kmgraph.references.parse import parse_reference
+from kmgraph.references.parse import parse_reference  # noqa: E402  (after the sys.path line)
 
 DEFAULT = ROOT.parent / "shared" / "data" / "refparse" / "train.jsonl"
 

@@ -40,12 +40,11 @@ def find_links(
     from kmgraph.pipeline import collect_paths
 
     listing = LinkListing()
-    for path, _doc_id in collect_paths(paths):
-        shown = os.path.relpath(path) if not os.path.isabs(os.fspath(path)) else os.fspath(path)
+    for item in collect_paths(paths):
         try:
-            doc = read_document(path)
+            doc = read_document(item.path)
         except InputError as exc:
-            listing.skipped.append((shown, exc.message))
+            listing.skipped.append((item.id, exc.message))
             continue
         for link in doc.links:
             if kinds is None or link.kind in kinds:

@@ -28,7 +28,8 @@ from kmgraph.records import (
     RawLink,
     SourceDocument,
 )
-from kmgraph.references.bibtex import Reference
+from kmgraph.references.bibtex import Reference, from_bibtex
+from kmgraph.references.dedup import strip_doi
 from kmgraph.references.extract import AuthorYear, find_markers, find_mentions, find_reference_entries
 from kmgraph.references.keys import key_base, unique_key
 from kmgraph.references.parse import parse_reference
@@ -39,7 +40,9 @@ __all__ = [
     "ExtractedReference",
     "Extraction",
     "IngestReport",
+    "DocumentPath",
     "collect_paths",
+    "document_id",
     "extract",
     "extract_document",
     "ingest",
@@ -91,6 +94,7 @@ class Extraction:
         """The stable JSON contract of ``kmgraph extract`` (see ``docs/extract-json.md``)."""
         doc = self.document
         meta = doc.metadata
+        keys_by_line = {r.line: r.key for r in self.references}
         return {
             "document": {
                 "path": doc.path,
@@ -103,6 +107,7 @@ class Extraction:
                 "encoding": doc.encoding,
                 "front_matter": _jsonable(doc.front_matter),
                 "warnings": list(doc.warnings),
+                "noise": [{"line": ln.number, "text": ln.text} for ln in doc.noise],
             },
             "references": [
                 {
@@ -120,7 +125,14 @@ class Extraction:
                 for ln in self.links
             ],
             "markers": [
-                {"text": m.text, "label": m.label, "line": m.line, "column": m.column, "reference_line": m.target_line}
+                {
+                    "text": m.text,
+                    "label": m.label,
+                    "line": m.line,
+                    "column": m.column,
+                    "reference_line": m.target_line,
+                    "reference_key": keys_by_line.get(m.target_line),
+                }
                 for m in self.markers
             ],
             "mentions": [
@@ -170,7 +182,6 @@ def _tagger() -> Tagger:
     return _TAGGER
 
 
-_DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.\S+)$", re.I)
 
 
 def _attach_link(fields: dict[str, Any], links: Sequence[RawLink]) -> None:
@@ -179,9 +190,9 @@ def _attach_link(fields: dict[str, Any], links: Sequence[RawLink]) -> None:
         return
     for link in links:
         if link.kind is LinkKind.ABSOLUTE and link.element in ("a", "definition", "autolink"):
-            m = _DOI_URL.match(link.url)
-            if m:
-                fields["doi"] = m.group(1)
+            doi = strip_doi(link.url) if "doi.org/" in link.url.lower() else None
+            if doi:
+                fields["doi"] = doi
             else:
                 fields["url"] = link.url
             if fields.get("type") in (None, "misc"):
@@ -205,10 +216,10 @@ def extract_document(doc: SourceDocument, *, parser: Parser | None = None) -> Ex
     entries = find_reference_entries(lines, doc.path)
     references: list[ExtractedReference] = []
     taken: set[str] = set()
-    for i, entry in enumerate(entries):
+    for entry in entries:
         parsed = parse(entry.raw)
-        end = entries[i + 1].line if i + 1 < len(entries) else entry.line + 1 + entry.raw.count(" ") // 8
-        _attach_link(parsed.fields, [ln for ln in doc.links if entry.line <= ln.line < end])
+        last = entry.end_line or entry.line
+        _attach_link(parsed.fields, [ln for ln in doc.links if entry.line <= ln.line <= last])
         key = unique_key(key_base(parsed.fields, raw=entry.raw), taken)
         taken.add(key)
         references.append(
@@ -224,10 +235,9 @@ def extract_document(doc: SourceDocument, *, parser: Parser | None = None) -> Ex
     markers = find_markers(lines, entries, [_author_year(r.fields) for r in references])
     mentions = find_mentions(lines, entries)
     tagger = _tagger()
-    link_text_lines = lines
-    concepts = tagger.concepts(link_text_lines)
-    organisations = tagger.organisations(link_text_lines)
-    candidates = tagger.organisation_candidates(link_text_lines, organisations)
+    concepts = tagger.concepts(lines)
+    organisations = tagger.organisations(lines)
+    candidates = tagger.organisation_candidates(lines, organisations)
     return Extraction(
         document=doc,
         references=tuple(references),
@@ -273,49 +283,90 @@ def source_fields(doc: SourceDocument) -> dict[str, Any]:
     return fields
 
 
-def collect_paths(args: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, str]]:
+@dataclass(frozen=True)
+class DocumentPath:
+    """A document to read: its path as the user wrote it, and its identity in the store.
+
+    Attributes:
+        path: The path as typed (a folder walk joins the folder as typed with the file).
+        id: The path relative to the working directory, POSIX separators
+            (``../shared/seeds/000.txt``); absolute where no relative path exists.
+    """
+
+    path: Path
+    id: str
+
+
+def document_id(path: str | os.PathLike[str]) -> str:
+    """A document's identity in the store: its path relative to the working directory.
+
+    Run kmgraph from the same folder (the project's root) each time, as with git, and a
+    document keeps its identity whichever way it is named (file, folder or glob).
+
+    >>> document_id("examples/../examples/briefing-note.txt")
+    'examples/briefing-note.txt'
+    """
+    resolved = Path(path).resolve()
+    try:
+        return Path(os.path.relpath(resolved, Path.cwd().resolve())).as_posix()
+    except ValueError:  # another drive (Windows)
+        return resolved.as_posix()
+
+
+def collect_paths(
+    args: Sequence[str | os.PathLike[str]], *, exclude: Sequence[str | os.PathLike[str]] = ()
+) -> list[DocumentPath]:
     """Expand files, folders and globs into the documents to read.
 
     Args:
-        args: Paths as the user typed them.
+        args: Paths as the user typed them. Folders are walked recursively for the
+            endings in :data:`SUPPORTED_SUFFIXES`, hidden folders and files left out.
+        exclude: Folders to leave out of folder walks and globs (the store itself).
 
     Returns:
-        ``(path, document id)`` pairs, sorted, without repeats. The document id is the
-        path relative to the folder or glob root it was found under (POSIX), or the file
-        name for a file named directly, so that the store does not depend on where it was
-        built from.
+        The documents, sorted by identity, each once.
 
     Raises:
         DocumentNotFound: An argument matches nothing.
     """
-    found: dict[Path, str] = {}
+    skip = [Path(e).resolve() for e in exclude]
+
+    def excluded(p: Path) -> bool:
+        r = p.resolve()
+        return any(r == s or s in r.parents for s in skip)
+
+    found: dict[Path, DocumentPath] = {}
+
+    def add(p: Path) -> None:
+        r = p.resolve()
+        if r not in found:
+            found[r] = DocumentPath(p, document_id(p))
+
     for arg in args:
         text = os.fspath(arg)
         p = Path(text)
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not any(
-                    part.startswith(".") for part in f.relative_to(p).parts
+                rel = f.relative_to(p)
+                if (
+                    f.is_file()
+                    and f.suffix.lower() in SUPPORTED_SUFFIXES
+                    and not any(part.startswith(".") for part in rel.parts)
+                    and not excluded(f)
                 ):
-                    found.setdefault(f.resolve(), f.relative_to(p).as_posix())
+                    add(f)
         elif p.is_file():
-            found.setdefault(p.resolve(), p.name)
+            add(p)
         elif glob.has_magic(text):
-            matches = sorted(Path(m) for m in glob.glob(text, recursive=True))
-            files = [m for m in matches if m.is_file()]
+            files = [Path(m) for m in sorted(glob.glob(text, recursive=True)) if Path(m).is_file()]
+            files = [f for f in files if not excluded(f)]
             if not files:
                 raise DocumentNotFound(f"no file matches {text!r}")
-            root = Path(text.split("*")[0].split("?")[0].split("[")[0] or ".")
-            root = root if root.is_dir() else root.parent
             for f in files:
-                try:
-                    rel = f.relative_to(root).as_posix()
-                except ValueError:
-                    rel = f.name
-                found.setdefault(f.resolve(), rel)
+                add(f)
         else:
             raise DocumentNotFound("no such file or folder", path=text)
-    return sorted(((p, rid) for p, rid in found.items()), key=lambda x: (x[1], str(x[0])))
+    return sorted(found.values(), key=lambda d: d.id)
 
 
 @dataclass
@@ -355,13 +406,14 @@ def ingest(
     store: Store | str | os.PathLike[str],
     *,
     parser: Parser | None = None,
-    progress: Callable[[Iterable[tuple[Path, str]]], Iterable[tuple[Path, str]]] | None = None,
+    progress: Callable[[Sequence[DocumentPath]], Iterable[DocumentPath]] | None = None,
     save: bool = True,
 ) -> IngestReport:
     """Extract every document under ``paths`` and merge the results into the store.
 
     A document that cannot be read is skipped and reported; the others go on. The store
-    is written once, atomically, at the end.
+    is locked against other kmgraph processes for the whole run and written once,
+    atomically, at the end. Folder walks and globs leave the store's own folder out.
 
     Args:
         paths: Files, folders and globs.
@@ -374,33 +426,41 @@ def ingest(
         The :class:`IngestReport`.
     """
     target = store if isinstance(store, Store) else Store.open(store, create=True)
+    docs = collect_paths(paths, exclude=[target.path])
     report = IngestReport()
-    docs = collect_paths(paths)
-    for path, doc_id in (progress(docs) if progress else docs):
-        try:
-            doc = read_document(path)
-        except InputError as exc:
-            report.skipped.append((doc_id, exc.message))
-            continue
-        report.warnings.extend(f"{doc_id}: {w}" for w in doc.warnings)
-        if doc.format == "bib":
-            for entry in doc.entries:
-                from kmgraph.references.bibtex import from_bibtex
-
-                fields = from_bibtex(entry["ENTRYTYPE"], {k: v for k, v in entry.items() if k not in ("ENTRYTYPE", "ID")})
-                report.results.append(target.add(Reference(fields=fields, role="work", origin=(doc_id, 0))))
-            report.documents.append(doc_id)
-            continue
-        ex = extract_document(doc, parser=parser)
-        src = target.add(Reference(fields=source_fields(doc), role="source", document=doc_id, origin=(doc_id, 1)))
-        report.results.append(src)
-        for ref in ex.references:
-            result = target.add(
-                Reference(fields=ref.fields, role="work", cited_by=(src.key,), raw=ref.raw, origin=(doc_id, ref.line))
-            )
-            report.results.append(result)
-            report.references += 1
-        report.documents.append(doc_id)
-    if save:
-        target.save()
+    with target.locked():
+        for fb in target.failed_blocks:
+            report.warnings.append(f"{fb.file}:{fb.line}: malformed block kept as it is: {fb.reason}")
+        report.warnings.extend(target.warnings)
+        for item in progress(docs) if progress else docs:
+            _ingest_one(item, target, report, parser)
+        if save:
+            target.save()
     return report
+
+
+def _ingest_one(item: DocumentPath, target: Store, report: IngestReport, parser: Parser | None) -> None:
+    doc_id = item.id
+    try:
+        doc = read_document(item.path)
+    except InputError as exc:
+        report.skipped.append((doc_id, exc.message))
+        return
+    report.warnings.extend(f"{doc_id}: {w}" for w in doc.warnings)
+    report.documents.append(doc_id)
+    if doc.format == "bib":
+        # A reference list kept as BibTeX: each entry is a work, under its own key if free.
+        for entry in doc.entries:
+            fields = from_bibtex(entry["ENTRYTYPE"], {k: v for k, v in entry.items() if k not in ("ENTRYTYPE", "ID")})
+            report.results.append(target.add(Reference(fields=fields, key=entry["ID"], origin=(doc_id, 0))))
+            report.references += 1
+        return
+    ex = extract_document(doc, parser=parser)
+    src = target.add(Reference(fields=source_fields(doc), role="source", document=doc_id, origin=(doc_id, 1)))
+    report.results.append(src)
+    for ref in ex.references:
+        result = target.add(
+            Reference(fields=ref.fields, role="work", cited_by=(src.key,), raw=ref.raw, origin=(doc_id, ref.line))
+        )
+        report.results.append(result)
+        report.references += 1

@@ -7,7 +7,7 @@ them validates. Provenance (file, line, column) travels with each record.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 __all__ = [
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-class LinkKind(str, Enum):
+class LinkKind(StrEnum):
     """What a link target is, decided from its text alone (no network)."""
 
     ABSOLUTE = "absolute"
@@ -135,6 +135,7 @@ class RawCitation:
         line: 1-based line where the entry starts.
         label: The list label ("1" for ``1.`` or ``[1]``), or None for unnumbered lists.
         section: The heading of the list ("References", "Notes"), or "" when found by form.
+        end_line: The last line of the entry (the same as ``line`` for one-line entries).
     """
 
     raw: str
@@ -142,14 +143,23 @@ class RawCitation:
     line: int
     label: str | None = None
     section: str = ""
+    end_line: int | None = None
 
 
 @dataclass(frozen=True)
 class Marker:
-    """An in-text citation marker and the reference-list entry it points to."""
+    """An in-text citation marker and the reference-list entry it points to.
+
+    Attributes:
+        text: The marker as written ("1", "[3, 4]", "(Levin, 2008)").
+        label: The label of the entry it points to; None for an unnumbered list.
+        line: Line of the marker.
+        column: 1-based column of the marker.
+        target_line: First line of the entry it points to.
+    """
 
     text: str
-    label: str
+    label: str | None
     line: int
     column: int
     target_line: int | None = None

@@ -41,7 +41,7 @@ def test_references_and_their_fields(stem: str, extractions: dict) -> None:
     gold = load_gold(stem)
     ex = run(stem, extractions)
     assert [r.raw for r in ex.references] == [g["raw"] for g in gold["references"]]
-    for got, want in zip(ex.references, gold["references"]):
+    for got, want in zip(ex.references, gold["references"], strict=True):
         assert got.label == want["label"]
         f = got.fields
         for name in FIELDS:

@@ -21,8 +21,8 @@ Exit codes:
   0  success
   1  findings: refs lint found problems
   2  usage error: unknown option, missing argument
-  3  input error: a document cannot be found or read
-  4  store error: the BibTeX store cannot be read or written
+  3  input error: a file you named cannot be found, read or written
+  4  store error: the BibTeX store cannot be read or written, or is locked
 """
 
 

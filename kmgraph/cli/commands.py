@@ -6,15 +6,16 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 import click
 
 from kmgraph.cli import cli
 from kmgraph.defaults import DEFAULT_STORE, STORE_ENV
+from kmgraph.errors import InputError, StoreError
 
 STORE_OPTION = click.option(
     "--store",
@@ -22,7 +23,6 @@ STORE_OPTION = click.option(
     default=DEFAULT_STORE,
     envvar=STORE_ENV,
     show_default=True,
-    type=click.Path(file_okay=False),
     help=f"The BibTeX store folder (or set {STORE_ENV}).",
 )
 
@@ -36,7 +36,7 @@ def _table(rows: Sequence[Sequence[str]], headers: Sequence[str], widths: Sequen
     cut = []
     for row in [headers, *rows]:
         cells = []
-        for value, width in zip(row, widths):
+        for value, width in zip(row, widths, strict=True):
             value = str(value)
             if width and len(value) > width:
                 value = value[: width - 1] + "…"
@@ -55,7 +55,7 @@ def _progress(items: Sequence[Any], label: str) -> Iterable[Any]:
         return items
 
     def gen() -> Iterable[Any]:
-        with click.progressbar(items, label=label, file=sys.stderr, item_show_func=lambda x: x[1] if x else None) as bar:
+        with click.progressbar(items, label=label, file=sys.stderr, item_show_func=lambda x: x.id if x else None) as bar:
             yield from bar
 
     return gen()
@@ -65,7 +65,7 @@ def _progress(items: Sequence[Any], label: str) -> Iterable[Any]:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 def extract(file: str, fmt: str) -> None:
     """Everything found in one document: references, links, markers, concepts.
@@ -103,7 +103,7 @@ def extract(file: str, fmt: str) -> None:
         for m in d["mentions"]:
             by = f" by {', '.join(m['author'])}" if m["author"] else ""
             click.echo(f"  {doc['path']}:{m['line']}  {m['type']}: {m['title']}{by}")
-    click.echo(f"\nConcepts: " + (", ".join(f"{c['label']} ({c['count']})" for c in d["concepts"]) or "none"))
+    click.echo("\nConcepts: " + (", ".join(f"{c['label']} ({c['count']})" for c in d["concepts"]) or "none"))
     click.echo("Organisations: " + (", ".join(f"{o['name']} ({o['count']})" for o in d["organisations"]) or "none"))
     if d["organisation_candidates"]:
         click.echo("Not in the register: " + ", ".join(c["name"] for c in d["organisation_candidates"]))
@@ -175,38 +175,43 @@ def _open_store(path: str) -> Any:
     return store
 
 
-def _plain(entry: Any) -> dict[str, str]:
-    """An entry's fields as plain text (LaTeX escapes and protective braces undone)."""
-    from kmgraph.references.bibtex import entry_fields, latex_unescape
+def _rows(store: Any, entries: Sequence[Any]) -> list[dict[str, Any]]:
+    """Entries as plain JSON-contract fields with their key, type and file (duplicates too)."""
+    from kmgraph.references.bibtex import entry_fields, from_bibtex
 
-    return {k: latex_unescape(v, verbatim=k in ("url", "doi") or k.startswith("kmgraph-")) for k, v in entry_fields(entry).items()}
-
-
-def _entry_dict(entry: Any, store: Any) -> dict[str, Any]:
-    return {"key": entry.key, "type": entry.entry_type, "file": store.file_of(entry.key).name, **_plain(entry)}
+    wanted = {id(e) for e in entries}
+    out = []
+    for path, entry in store.entries_by_file():
+        if id(entry) not in wanted:
+            continue
+        raw = entry_fields(entry)
+        fields = from_bibtex(entry.entry_type, raw)
+        extra = {k: v for k, v in raw.items() if k.startswith("kmgraph-")}
+        out.append({"key": entry.key, "entrytype": entry.entry_type, "file": path.name, **fields, **extra})
+    out.sort(key=lambda r: r["key"])
+    return out
 
 
 def _render_entries(entries: Sequence[Any], store: Any, fmt: str) -> None:
+    rows = _rows(store, entries)
     if fmt == "json":
-        click.echo(_json([_entry_dict(e, store) for e in entries]))
+        click.echo(_json(rows))
     elif fmt == "keys":
-        for e in entries:
-            click.echo(e.key)
+        for r in rows:
+            click.echo(r["key"])
     elif fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["key", "type", "author", "year", "title", "cited_by"])
-        for e in entries:
-            f = _plain(e)
-            w.writerow([e.key, e.entry_type] + [f.get(k, "") for k in ("author", "year", "title", "kmgraph-cited-by")])
+        for r in rows:
+            w.writerow([r["key"], r["entrytype"], "; ".join(r.get("author", [])), r.get("year", ""), r.get("title", ""), r.get("kmgraph-cited-by", "")])
         click.echo(buf.getvalue(), nl=False)
     else:
-        rows = []
-        for e in entries:
-            f = _plain(e)
-            names = f.get("author") or f.get("editor") or f.get("publisher") or f.get("institution") or ""
-            rows.append([e.key, e.entry_type, f.get("year", ""), names.split(" and ")[0], f.get("title", "")])
-        click.echo(_table(rows, ["key", "type", "year", "first author", "title"], [None, 8, 10, 24, 60]))
+        table = []
+        for r in rows:
+            names = r.get("author") or r.get("editor") or [r.get("publisher", "")]
+            table.append([r["key"], r["entrytype"], r.get("year", ""), names[0], r.get("title", "")])
+        click.echo(_table(table, ["key", "type", "year", "first author", "title"], [None, 8, 10, 24, 60]))
 
 
 LIST_FORMAT = click.option(
@@ -232,15 +237,16 @@ def refs_list(store_path: str, fmt: str, sources: bool | None) -> None:
 @STORE_OPTION
 @click.option("--format", "fmt", type=click.Choice(["bibtex", "json"]), default="bibtex", show_default=True)
 def refs_show(key: str, store_path: str, fmt: str) -> None:
-    """Show one entry of the store."""
+    """Show one entry of the store (every definition, if the key is duplicated)."""
     from kmgraph.references.export import export
 
     store = _open_store(store_path)
-    entry = store.get(key)
+    found = [entry for _path, entry in store.locate(key)]
     if fmt == "json":
-        click.echo(_json(_entry_dict(entry, store)))
+        rows = _rows(store, found)
+        click.echo(_json(rows[0] if len(rows) == 1 else rows))
     else:
-        click.echo(export([entry], "bibtex"), nl=False)
+        click.echo(export(found, "bibtex"), nl=False)
 
 
 @refs.command("search")
@@ -283,7 +289,7 @@ def refs_lint(store_path: str, fmt: str, strict: bool) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["bibtex", "csl-json", "ris"]), default="bibtex", show_default=True
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file (default: stdout).")
+@click.option("-o", "--output", help="Write to a file (default: stdout).")
 def refs_export(store_path: str, fmt: str, output: str | None) -> None:
     """Export the store as BibTeX, CSL-JSON (Zotero, Pandoc) or RIS."""
     from kmgraph.references.export import export
@@ -292,7 +298,10 @@ def refs_export(store_path: str, fmt: str, output: str | None) -> None:
     store = _open_store(store_path)
     text = export(sorted(store.entries, key=lambda e: e.key), fmt)
     if output:
-        atomic_write_text(Path(output), text)
+        try:
+            atomic_write_text(Path(output), text)
+        except StoreError as exc:  # the output file, not the store
+            raise InputError(exc.message, path=output) from None
         click.echo(f"{len(store.entries)} entries -> {output}", err=True)
     else:
         click.echo(text, nl=False)

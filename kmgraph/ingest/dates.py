@@ -70,10 +70,10 @@ def find_date(text: str) -> tuple[str, int, int] | None:
     Returns:
         ``(iso, start, end)`` or ``None``.
 
-    >>> find_date("16 September 2025, 12:47 UTC Share")[0]
-    '2025-09-16'
-    >>> find_date("Posted September 16, 2025")[0]
-    '2025-09-16'
+    >>> find_date("4 March 2024, 09:15 GMT Share")[0]
+    '2024-03-04'
+    >>> find_date("Posted March 4, 2024")[0]
+    '2024-03-04'
     """
     best: tuple[str, int, int] | None = None
     for pat in _PATTERNS:
@@ -93,11 +93,11 @@ def find_date(text: str) -> tuple[str, int, int] | None:
 def is_date_line(line: str) -> str | None:
     """The ISO date when ``line`` is a date (and perhaps a time) and little else.
 
-    Lines such as "16 September 2025, 12:47 UTC Share", "Published: 2019-03-15" or a
+    Lines such as "4 March 2024, 09:15 GMT Share", "Published: 2019-03-15" or a
     year alone are date lines; a sentence that mentions a date is not.
 
-    >>> is_date_line("16 September 2025, 12:47 UTC Share")
-    '2025-09-16'
+    >>> is_date_line("4 March 2024, 09:15 GMT Share")
+    '2024-03-04'
     >>> is_date_line("The meeting on 3 November 2025 will be online.") is None
     True
     """

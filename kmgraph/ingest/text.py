@@ -23,8 +23,8 @@ Metadata heuristics, applied to the first 15 content lines (non-blank, not noise
 * **publisher**: the line after a "Published by" line (blank lines skipped) when it is
   short (at most 80 characters, 10 words) and not a date; or the rest of a "Published by X"
   line (cut before a following date or separator).
-* **date**: the first date line ("16 September 2025, 12:47 UTC", "September 16, 2025",
-  "2025-09-16", "Published: March 2019", a year alone) or the date of a "Published by X on
+* **date**: the first date line ("4 March 2024, 09:15 GMT", "March 4, 2024",
+  "2024-03-04", "Published: March 2019", a year alone) or the date of a "Published by X on
   <date>" line, as ISO ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``.
 """
 

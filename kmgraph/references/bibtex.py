@@ -56,6 +56,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import bibtexparser
@@ -76,6 +77,7 @@ __all__ = [
     "AUTHORS_ELIDED",
     "CITED_BY",
     "DOCUMENT",
+    "ENTRY_TYPE_ALIASES",
     "FIELD_ORDER",
     "KMGRAPH_PREFIX",
     "RAW",
@@ -84,7 +86,6 @@ __all__ = [
     "VERBATIM_FIELDS",
     "YEAR_AS_WRITTEN",
     "CanonicalFieldOrderMiddleware",
-    "LatexEscapeMiddleware",
     "NormalizeDoiMiddleware",
     "NormalizeNamesMiddleware",
     "Reference",
@@ -159,6 +160,19 @@ _CONTAINER_FIELD = {
     "online": "organization",
 }
 _PUBLISHER_FIELD = {"report": "institution", "thesis": "school"}
+
+#: BibTeX and biblatex entry types read as one of kmgraph's own (``techreport`` → ``report``).
+ENTRY_TYPE_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "techreport": "report",
+        "phdthesis": "thesis",
+        "mastersthesis": "thesis",
+        "conference": "inproceedings",
+        "inbook": "incollection",
+        "electronic": "online",
+        "www": "online",
+    }
+)
 _SIMPLE_FIELDS = ("volume", "number", "edition", "address", "url", "doi", "isbn", "note", "date")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
@@ -174,6 +188,10 @@ class Reference:
         raw: The reference string as written (works).
         document: For a source: the document's path relative to the ingest root, POSIX.
         origin: ``(document path, line)`` where the reference was found.
+        key: The key the reference already has (from a ``.bib`` file a user gave), or
+            None. :meth:`kmgraph.references.store.Store.add` uses it for a new entry when
+            it is a valid key (:func:`kmgraph.references.keys.is_valid_key`) not taken yet;
+            otherwise it generates one.
     """
 
     fields: dict[str, Any]
@@ -182,6 +200,7 @@ class Reference:
     raw: str | None = None
     document: str | None = None
     origin: tuple[str, int] | None = None
+    key: str | None = None
 
 
 # --------------------------------------------------------------------------- LaTeX text
@@ -478,7 +497,12 @@ def to_bibtex(fields: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
 
 
 def _bare_doi(value: str) -> str:
-    return re.sub(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", "", value.strip(), flags=re.IGNORECASE)
+    """The DOI without resolver prefix (:func:`~kmgraph.references.dedup.strip_doi`), or the
+    value as written when it is not a DOI (lint reports it)."""
+    # Imported here: dedup imports this module.
+    from kmgraph.references.dedup import strip_doi
+
+    return strip_doi(value) or value.strip()
 
 
 def from_bibtex(entry_type: str, fields: Mapping[str, str]) -> dict[str, Any]:
@@ -498,15 +522,7 @@ def from_bibtex(entry_type: str, fields: Mapping[str, str]) -> dict[str, Any]:
     """
     f = {k.lower(): v for k, v in fields.items() if isinstance(v, str)}
     kind = entry_type.lower()
-    kind = {
-        "techreport": "report",
-        "phdthesis": "thesis",
-        "mastersthesis": "thesis",
-        "conference": "inproceedings",
-        "inbook": "incollection",
-        "electronic": "online",
-        "www": "online",
-    }.get(kind, kind)
+    kind = ENTRY_TYPE_ALIASES.get(kind, kind)
     out: dict[str, Any] = {}
     if kind == "misc" and f.get("type", "").strip():
         out["type"] = latex_unescape(f["type"]).strip().lower()
@@ -625,22 +641,9 @@ class NormalizeNamesMiddleware(BlockMiddleware):
 
 
 class NormalizeDoiMiddleware(BlockMiddleware):
-    """Strip resolver prefixes (``https://doi.org/``, ``doi:``) and spaces from ``doi``."""
+    """Strip resolver prefixes (``https://doi.org/``, ``doi:``) and trailing punctuation from ``doi``.
 
-    def __init__(self, allow_inplace_modification: bool = True) -> None:
-        super().__init__(allow_inplace_modification=allow_inplace_modification)
-
-    def transform_entry(self, entry: Entry, library: Library) -> Block | Collection[Block] | None:
-        for field in entry.fields:
-            if field.key.lower() == "doi" and isinstance(field.value, str):
-                field.value = _bare_doi(field.value).strip().rstrip(".,;")
-        return entry
-
-
-class LatexEscapeMiddleware(BlockMiddleware):
-    """Escape plain-text field values for LaTeX (see :func:`latex_escape`).
-
-    For entries built from plain text (e.g. by a converter), not for parsed ones.
+    See :func:`kmgraph.references.dedup.strip_doi`; a value that is not a DOI stays as written.
     """
 
     def __init__(self, allow_inplace_modification: bool = True) -> None:
@@ -648,8 +651,8 @@ class LatexEscapeMiddleware(BlockMiddleware):
 
     def transform_entry(self, entry: Entry, library: Library) -> Block | Collection[Block] | None:
         for field in entry.fields:
-            if isinstance(field.value, str):
-                field.value = latex_escape(field.value, verbatim=_is_verbatim(field.key.lower()))
+            if field.key.lower() == "doi" and isinstance(field.value, str):
+                field.value = _bare_doi(field.value)
         return entry
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "normalize_raw",
     "normalize_title",
     "normalize_url",
+    "strip_doi",
     "title_score",
     "years_of",
 ]
@@ -61,10 +62,50 @@ __all__ = [
 NEAR_THRESHOLD = 92.0
 
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
+_DOI_PREFIX = re.compile(
+    r"^(?:urn\s*:\s*)?doi\s*:\s*|^(?:https?://)?(?:dx\.|www\.)?doi\.org/\s*", re.IGNORECASE
+)
+_CLOSING = {")": "(", "]": "[", ">": "<", "}": "{"}
+
+
+def strip_doi(text: str | None) -> str | None:
+    """A bare DOI (``10.NNNN/...``) as written: resolver prefixes and trailing punctuation removed.
+
+    Removes ``https://doi.org/``, ``http://dx.doi.org/``, ``doi.org/``, ``doi:`` and
+    ``DOI:`` (with or without spaces) and ``urn:doi:``; then trailing ``. , ; :`` and
+    closing brackets that have no opening one in the DOI (``(doi:10.1/x)``). The case
+    stays as written (DOIs compare case-insensitively: see :func:`normalize_doi`).
+
+    Args:
+        text: A DOI as written in a reference or a field.
+
+    Returns:
+        The bare DOI, or None when what remains is not ``10.NNNN/...`` without spaces.
+
+    Examples:
+        >>> strip_doi("https://doi.org/10.1002/CHP.47.")
+        '10.1002/CHP.47'
+        >>> strip_doi("DOI: 10.1332/174426416X14634763278725")
+        '10.1332/174426416X14634763278725'
+        >>> strip_doi("chp.47") is None
+        True
+    """
+    if not text:
+        return None
+    value = _DOI_PREFIX.sub("", text.strip(), count=1).strip()
+    while value:
+        last = value[-1]
+        if last in ".,;:":
+            value = value[:-1]
+        elif last in _CLOSING and value.count(last) > value.count(_CLOSING[last]):
+            value = value[:-1]
+        else:
+            break
+    return value if _DOI.fullmatch(value) else None
 
 
 def normalize_doi(value: str | None) -> str | None:
-    """A DOI in comparable form: lower case, no resolver prefix, no trailing punctuation.
+    """A DOI in comparable form: :func:`strip_doi`, then lower case.
 
     Args:
         value: A DOI as written (``10.1002/CHP.47``, ``https://doi.org/10.1002/chp.47``,
@@ -73,12 +114,8 @@ def normalize_doi(value: str | None) -> str | None:
     Returns:
         ``10.1002/chp.47``, or None when the value holds no DOI.
     """
-    if not value:
-        return None
-    text = value.strip()
-    text = re.sub(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", "", text, flags=re.IGNORECASE)
-    text = text.rstrip(".,;").lower()
-    return text if _DOI.fullmatch(text) else None
+    bare = strip_doi(value)
+    return bare.lower() if bare is not None else None
 
 
 def normalize_url(value: str | None) -> str | None:

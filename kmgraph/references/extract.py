@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kmgraph.records import Line, Marker, Mention, RawCitation
+from kmgraph.references.keys import NAME_PARTICLES, ascii_fold
 
 __all__ = [
     "REFERENCE_HEADINGS",
@@ -82,6 +83,24 @@ REFERENCE_HEADINGS = {
     "bibliographie": False,
 }
 
+# Reading lists whose entries may be bare titles (with links): kept without a year.
+TITLE_LISTS = {
+    "further reading",
+    "recommended reading",
+    "suggested reading",
+    "additional reading",
+    "additional resources",
+    "resources",
+    "useful resources",
+    "sources and further reading",
+}
+# Page furniture that ends a list: what follows it is the page, not the list.
+_FURNITURE = re.compile(
+    r"^\s*(?:©|\(c\)\s|copyright\b|all rights reserved|subscribe\b|sign up\b|follow us\b|share (?:this|on)\b"
+    r"|privacy\b|terms (?:of|and)\b|contact us\b|back to top\b|related (?:posts|articles|content)\b"
+    r"|leave a (?:comment|reply)\b|posted in\b|tags?:|categories:|previous post\b|next post\b)",
+    re.I,
+)
 _LABEL = re.compile(
     r"""^\s*(?:[•·▪●◦‣∙*\-–—]\s*)?      # an optional bullet before the label
         (?P<lab>\[(?P<b>\d{1,3})\]       # [1]
@@ -95,8 +114,9 @@ _BULLET = re.compile(r"^\s*[•·▪●◦‣∙*\-–—]\s+(?=\S)")
 _DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S")
 _YEAR = re.compile(r"(?<!\d)(?:1[6-9]\d\d|20\d\d)[a-z]?(?!\d)|\bn\.\s?d\.|\bin press\b|\bforthcoming\b", re.I)
 _URL = re.compile(r"\b(?:https?://|www\.)\S+|\bdoi:\s*10\.|\b10\.\d{4,9}/", re.I)
+_PARTICLE_ALT = "|".join(sorted((p for p in NAME_PARTICLES if p.isalpha()), key=len, reverse=True))
 _AUTHOR_START = re.compile(
-    r"^(?:[A-Z][\w'’\-]+(?:\s(?:van|von|de|der|den|la|le|du|da|di)\b[\w'’\-\s]*)?,\s*(?:[A-Z]\.|[A-Z][a-z]+)"  # Family, I.
+    rf"^(?:[A-Z][\w'’\-]+(?:\s(?:{_PARTICLE_ALT})\b[\w'’\-\s]*)?,\s*(?:[A-Z]\.|[A-Z][a-z]+)"  # Family, I.
     r"|[A-Z][\w'’\-]+\s[A-Z]{1,3}[,.]"  # Vancouver: Graham ID,
     r"|[A-Z][A-Za-z&\-’' ]{2,60}\.\s\(?(?:1[6-9]\d\d|20\d\d|n\.d\.))"  # Corporate. (2005)
 )
@@ -116,12 +136,21 @@ def _heading_name(text: str) -> str:
     return t
 
 
-def _is_heading(line: Line, prev_blank: bool, next_blank: bool) -> bool:
+def _starts_like_reference(text: str) -> bool:
+    t = text.strip()
+    return bool(_LABEL.match(t) or _AUTHOR_START.match(_strip_bullet(t)) or _URL.match(_strip_bullet(t)))
+
+
+def _is_heading(line: Line, prev_blank: bool, next_blank: bool, next_text: str = "") -> bool:
     if line.heading:
         return True
     t = line.text.strip()
-    if t and _heading_name(t) in REFERENCE_HEADINGS and t[:1].isupper():
-        return True  # "References" alone on a line, even without blank lines (PDF text)
+    if t and _heading_name(t) in REFERENCE_HEADINGS and t[:1].isupper() and (
+        (prev_blank and next_blank) or _starts_like_reference(next_text)
+    ):
+        # "References" alone on a line: with blank lines around it, or (PDF text, which
+        # has none) right above something written like a reference.
+        return True
     if not t or len(t) > 80 or not prev_blank:
         return False
     if t.endswith((".", ",", ";")) and not re.match(r"^\d+(\.\d+)*\.?\s", t):
@@ -191,6 +220,7 @@ def _strip_bullet(text: str) -> str:
 def _entries_in(lines: Sequence[Line], path: str, section: str, *, filter_notes: bool) -> list[RawCitation]:
     """Split the lines of one section into entries."""
     entries: list[tuple[int, str | None, list[str]]] = []
+    last_line: dict[int, int] = {}  # index of an entry -> its last line
     labelled = sum(1 for ln in lines if _label_of(ln.text)[0] and not _DEFINITION.match(ln.text))
     bulleted = sum(1 for ln in lines if _BULLET.match(ln.text))
     texts = [ln.text for ln in lines]
@@ -205,6 +235,8 @@ def _entries_in(lines: Sequence[Line], path: str, section: str, *, filter_notes:
         text = ln.text
         if _DEFINITION.match(text):
             continue
+        if _FURNITURE.match(_strip_bullet(text)):
+            break  # the page goes on after the list
         if not text.strip():
             if not labelled and not bulleted and entries and entries[-1][2]:
                 entries.append((0, None, []))  # a blank line ends an unlabelled entry
@@ -231,14 +263,26 @@ def _entries_in(lines: Sequence[Line], path: str, section: str, *, filter_notes:
                 entries[-1][2].append(text)
         elif not labelled:
             entries.append((ln.number, None, [text]))
+        else:
+            continue
+        last_line[len(entries) - 1] = ln.number
     out = []
-    for number, label, parts in entries:
+    for i, (number, label, parts) in enumerate(entries):
         if not parts:
             continue
         raw = _join(parts)
         if filter_notes and not looks_like_reference(raw):
             continue
-        out.append(RawCitation(raw=raw, path=path, line=number, label=label, section=section))
+        end = last_line.get(i, number)
+        out.append(RawCitation(raw=raw, path=path, line=number, label=label, section=section, end_line=end))
+    if section.lower().strip(" :") not in TITLE_LISTS and not any(looks_like_reference(e.raw) for e in out):
+        return []  # prose under a heading such as "Sources" is not a list of works
+    if not labelled and len(out) >= 3:
+        # Page text after an unnumbered list ("Subscribe to our newsletter", a copyright
+        # line) is not an entry: where most entries look like references, the rest go.
+        refs = [e for e in out if looks_like_reference(e.raw)]
+        if len(refs) >= 0.6 * len(out):
+            out = refs
     return out
 
 
@@ -250,7 +294,8 @@ def _sections(lines: Sequence[Line]) -> list[tuple[str, bool, list[Line]]]:
     for i, ln in enumerate(lines):
         prev_blank = i == 0 or not lines[i - 1].text.strip()
         next_blank = i + 1 >= n or not lines[i + 1].text.strip()
-        if _is_heading(ln, prev_blank, next_blank):
+        next_text = next((lines[j].text for j in range(i + 1, n) if lines[j].text.strip()), "")
+        if _is_heading(ln, prev_blank, next_blank, next_text):
             name = _heading_name(ln.text)
             if current is not None:
                 found.append(current)
@@ -353,7 +398,7 @@ _GLUED = re.compile(
 )
 _SUPER = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+(?:[,⁻–][⁰¹²³⁴⁵⁶⁷⁸⁹]+)*")
 _BRACKETS = re.compile(r"\[(?P<num>\d{1,3}(?:\s?[,–\-]\s?\d{1,3})*)\]")
-_NAME = r"[A-Z][A-Za-z'’\-]+(?:\s(?:van|von|de|der|den|la|le|du|da|di)\s[A-Z][A-Za-z'’\-]+)?"
+_NAME = rf"[A-Z][A-Za-z'’\-]+(?:\s(?:{_PARTICLE_ALT})\s[A-Z][A-Za-z'’\-]+)?"
 _AUTHORS = rf"{_NAME}(?:(?:,\s|\s(?:and|&)\s|,\s(?:and|&)\s){_NAME})*(?:\set\sal\.?)?"
 _PAREN_AY = re.compile(rf"\((?P<body>(?:see\s|e\.g\.,?\s|cf\.\s)?{_AUTHORS},?\s(?:1[6-9]|20)\d\d[a-z]?(?:[;,]\s?(?:{_AUTHORS},?\s)?(?:1[6-9]|20)\d\d[a-z]?)*)\)")
 _NARRATIVE_AY = re.compile(rf"(?P<authors>{_AUTHORS})\s\((?P<year>(?:1[6-9]|20)\d\d[a-z]?)\)")
@@ -376,9 +421,7 @@ def _expand(spec: str) -> list[str]:
 
 
 def _fold(name: str) -> str:
-    import unicodedata
-
-    return "".join(c for c in unicodedata.normalize("NFKD", name) if c.isalnum()).lower()
+    return ascii_fold(name).replace(" ", "")
 
 
 def _paragraphs(lines: Sequence[Line], skip: set[int]) -> list[tuple[str, list[tuple[int, Line]]]]:
@@ -461,7 +504,7 @@ def find_markers(
         if author_years:
             for pos, shown, i in _author_year_markers(text, author_years):
                 line, column = _place(starts, pos)
-                label = entries[i].label or str(i + 1)
+                label = entries[i].label
                 markers.append(Marker(text=shown, label=label, line=line, column=column, target_line=entries[i].line))
     markers.sort(key=lambda mk: (mk.line, mk.column))
     return markers

@@ -37,10 +37,12 @@ from bibtexparser.model import Block, Entry
 from kmgraph.references.bibtex import entry_fields, from_bibtex, latex_unescape
 
 __all__ = [
+    "NAME_PARTICLES",
     "STOP_WORDS",
     "KeyGenerationMiddleware",
     "ascii_fold",
     "family_name",
+    "is_valid_key",
     "key_base",
     "unique_key",
 ]
@@ -75,7 +77,6 @@ STOP_WORDS = frozenset(
         "this",
         "that",
         "be",
-        "do",
         "does",
         "we",
         "our",
@@ -110,26 +111,42 @@ _NO_DECOMPOSITION = str.maketrans(
         "ı": "i",
     }
 )
-_PARTICLES = frozenset(
+#: Lower-case particles of family names ("van der Meer", "De la Cruz", "van't Hoff",
+#: "ibn Sina"): one list for key generation and the reference-string parser. Forms with
+#: an apostrophe are listed as written (``d'``, ``l'``, ``van't``).
+NAME_PARTICLES: frozenset[str] = frozenset(
     [
-        "van",
-        "von",
-        "der",
-        "den",
+        "al",
+        "bin",
+        "d'",
+        "da",
+        "das",
         "de",
         "del",
         "della",
-        "di",
-        "da",
-        "du",
+        "den",
+        "der",
         "des",
+        "di",
+        "dos",
+        "du",
+        "el",
+        "ibn",
+        "l'",
         "la",
         "le",
+        "st",
         "ten",
         "ter",
-        "st",
+        "van",
+        "van't",
+        "vander",
+        "von",
+        "y",
+        "zu",
     ]
 )
+_KEY = re.compile(r"[^\s,{}()\"#%'=\\~]+")
 
 
 def ascii_fold(text: str) -> str:
@@ -159,12 +176,24 @@ def family_name(name: str) -> str:
         family = name.split(",", 1)[0]
         return "".join(ascii_fold(family).split())
     words = ascii_fold(name).split()
-    if len(words) >= 2 and words[0] in _PARTICLES:
+    if len(words) >= 2 and words[0] in NAME_PARTICLES:
         # "Von Sychowski" given alone: a family name with its particle.
-        rest = list(itertools.dropwhile(lambda w: w in _PARTICLES, words))
+        rest = list(itertools.dropwhile(lambda w: w in NAME_PARTICLES, words))
         if len(rest) == 1:
             return "".join(words)
     return _first_significant(name)
+
+
+def is_valid_key(key: str | None) -> bool:
+    """Whether a citation key can be written to BibTeX as is and used by LaTeX and biber.
+
+    A valid key is printable ASCII without spaces and without ``, { } ( ) " # % ' = \\ ~``.
+
+    Examples:
+        >>> is_valid_key("phipps2009"), is_valid_key("Smith:2009-a"), is_valid_key("a b")
+        (True, True, False)
+    """
+    return key is not None and key.isascii() and key.isprintable() and _KEY.fullmatch(key) is not None
 
 
 def _year_part(fields: Mapping[str, Any]) -> str:

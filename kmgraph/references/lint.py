@@ -27,7 +27,7 @@ from itertools import combinations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kmgraph.references.bibtex import entry_fields
+from kmgraph.references.bibtex import ENTRY_TYPE_ALIASES, entry_fields
 from kmgraph.references.dedup import bibtex_match_info, near_score, normalize_doi
 from kmgraph.references.store import Store
 
@@ -43,15 +43,6 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "thesis": (("author",), ("title",), ("school", "institution"), ("year", "date")),
     "online": (("title",), ("url", "doi")),
     "misc": (("title",),),
-}
-_ALIASES = {
-    "techreport": "report",
-    "phdthesis": "thesis",
-    "mastersthesis": "thesis",
-    "conference": "inproceedings",
-    "inbook": "incollection",
-    "electronic": "online",
-    "www": "online",
 }
 _PAGE = r"(?:[A-Za-z]{0,3}\d+[A-Za-z]?|[ivxlcdmIVXLCDM]+)"
 _PAGES = re.compile(rf"{_PAGE}(?:\s*--\s*{_PAGE})?(?:\s*,\s*{_PAGE}(?:\s*--\s*{_PAGE})?)*\+?")
@@ -135,7 +126,7 @@ def _check_entry(
     key: str, entry_type: str, fields: dict[str, str], path: Path, line: int | None
 ) -> list[LintIssue]:
     out: list[LintIssue] = []
-    kind = _ALIASES.get(entry_type.lower(), entry_type.lower())
+    kind = ENTRY_TYPE_ALIASES.get(entry_type.lower(), entry_type.lower())
     for group in REQUIRED.get(kind, (("title",),)):
         if not any(fields.get(name, "").strip() for name in group):
             out.append(

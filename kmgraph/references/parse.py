@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kmgraph.records import ParsedReference
+from kmgraph.references.dedup import strip_doi
+from kmgraph.references.keys import NAME_PARTICLES
 
 __all__ = ["MAX_REFERENCE_LENGTH", "parse_reference", "split_label", "split_names"]
 
@@ -99,34 +101,7 @@ _ETAL = re.compile(r"\s*,?\s*\bet\s*al\b\.?|\s*,?\s*\band\s+others\b", re.IGNORE
 _ELLIPSIS = re.compile(r"\s*(?:…|(?<![A-Za-z])\.\s?\.\s?\.)\s*")
 _HARD_SEP = re.compile(r"\s*(?:[;,]?\s*(?:&|\band\b|\bund\b|\bet\b(?!\s*al\b))|;)\s+")
 
-_PARTICLES = {
-    "van",
-    "von",
-    "der",
-    "den",
-    "de",
-    "del",
-    "della",
-    "di",
-    "da",
-    "du",
-    "dos",
-    "das",
-    "la",
-    "le",
-    "ten",
-    "ter",
-    "zu",
-    "bin",
-    "ibn",
-    "al",
-    "el",
-    "y",
-    "des",
-    "vander",
-    "d'",
-    "l'",
-}
+_PARTICLES = NAME_PARTICLES  # one list for keys and parsing
 _CAP_PARTICLES = {"Van", "Von", "De", "Del", "Della", "Di", "Da", "Du", "La", "Le", "Ten", "Ter"}
 _SUFFIXES = {"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"}
 _ABBREVIATIONS = {
@@ -1173,13 +1148,8 @@ def _extract_locators(s: str, out: dict[str, Any]) -> str:
 
 
 def _normalise_doi(doi: str) -> str:
-    """Bare DOI, no resolver or "doi:" prefix, its case as printed.
-
-    DOIs are case-insensitive; matching compares them lower-cased (see
-    :mod:`kmgraph.references.dedup`), but the store keeps them as the publisher prints them.
-    """
-    d = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", doi.strip(), flags=re.IGNORECASE)
-    return _trim_url(d)
+    """Bare DOI, no resolver or "doi:" prefix, its case as printed (see :func:`strip_doi`)."""
+    return strip_doi(_trim_url(doi)) or _trim_url(doi)
 
 
 # ---------------------------------------------------------------------------------------

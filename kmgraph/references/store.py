@@ -30,9 +30,16 @@ Writing (:meth:`Store.save`):
 - A file with malformed blocks (see :attr:`Store.failed_blocks`) is also only patched in
   place, so the malformed text stays verbatim where it is; new entries that belong to
   such a ``works.bib``/``sources.bib`` are appended at its end. A file that is not valid
-  UTF-8, or whose entries cannot be located in its text, is never written: merges into its
-  entries are refused (``unchanged``).
+  UTF-8 (a failed block says so), or whose entries cannot be located in its text (listed
+  in :attr:`Store.warnings`), is never written: merges into its entries are refused
+  (``unchanged``).
 - Files are written with the line endings they had (``\\n`` for new files).
+- Any problem of the file system or a corrupt state file is a
+  :class:`~kmgraph.errors.StoreError` naming the file (and the key of a bad state record).
+
+Concurrency: :meth:`Store.locked` holds an exclusive lock on the store folder for a whole
+read-modify-write (open, add, save); a second kmgraph process waits for it, then reads the
+store again, so that no update is lost.
 
 Hand edits (three-way merge): ``kmgraph-state.json`` keeps, per key, the entry type and the
 field values kmgraph generated last time. When a reference merges into an entry, for each
@@ -59,11 +66,14 @@ Duplicate keys in two files are both kept; :meth:`Store.get` raises
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -105,9 +115,15 @@ from kmgraph.references.dedup import (
     normalize_raw,
     normalize_title,
 )
-from kmgraph.references.keys import KeyGenerationMiddleware, ascii_fold
+from kmgraph.references.keys import KeyGenerationMiddleware, ascii_fold, is_valid_key
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, locked() is a no-op
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
+    "LOCK_TIMEOUT",
     "SOURCES_FILE",
     "STATE_FILE",
     "WORKS_FILE",
@@ -122,6 +138,10 @@ WORKS_FILE = "works.bib"
 SOURCES_FILE = "sources.bib"
 STATE_FILE = "kmgraph-state.json"
 STATE_VERSION = 1
+
+#: Seconds :meth:`Store.locked` waits for another kmgraph process to release the store.
+LOCK_TIMEOUT = 30.0
+_LOCK_POLL = 0.05
 
 Action = Literal["added", "merged", "unchanged", "suppressed"]
 
@@ -196,8 +216,12 @@ class MergeReport:
 
     @property
     def near_duplicates(self) -> tuple[MergeResult, ...]:
-        """The merges made on a near-duplicate match, with their scores."""
-        return tuple(r for r in self.results if r.matched_by == "near" and r.action != "suppressed")
+        """The merges that changed an entry on a near-duplicate match, with their scores.
+
+        A near match that changed nothing (``unchanged``: typically a re-run over the same
+        documents) is not listed, so a re-run does not report the same merges again.
+        """
+        return tuple(r for r in self.results if r.matched_by == "near" and r.action == "merged")
 
     @property
     def kept_edits(self) -> tuple[tuple[str, str], ...]:
@@ -237,14 +261,17 @@ def atomic_write_text(path: Path, text: str, *, newline: str = "\n") -> None:
         StoreError: The file cannot be written.
     """
     path = Path(path)
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
     data = text.replace("\n", newline).encode("utf-8") if newline != "\n" else text.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise StoreError(f"cannot write: {_reason(exc)}", path=str(path)) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -258,7 +285,7 @@ def atomic_write_text(path: Path, text: str, *, newline: str = "\n") -> None:
         except FileNotFoundError:
             pass
         if isinstance(exc, OSError):
-            raise StoreError(f"cannot write the store file: {exc}", path=str(path)) from exc
+            raise StoreError(f"cannot write: {_reason(exc)}", path=str(path)) from exc
         raise
     try:  # make the rename durable; not possible on every platform
         dir_fd = os.open(path.parent, os.O_RDONLY)
@@ -270,6 +297,11 @@ def atomic_write_text(path: Path, text: str, *, newline: str = "\n") -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def _reason(exc: OSError) -> str:
+    """An OS error for people: its text without the errno and the path (the error names the file)."""
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -309,6 +341,7 @@ class _BibFile:
         self.blocks: list[Block] = []
         self.spans: dict[int, tuple[int, int]] = {}
         self.failed: list[FailedBlock] = []
+        self.unlocated: list[tuple[int, str]] = []  # (line, key) of entries not found in the text
         self.readonly = False
         self.dirty = False
         self.modified: set[int] = set()
@@ -345,6 +378,7 @@ class _BibFile:
                 begin = self.text.find(block.raw, offset)
                 if begin < 0:
                     self.readonly = True
+                    self.unlocated.append((line, block.key))
                 else:
                     self.spans[id(block)] = (begin, begin + len(block.raw))
 
@@ -387,6 +421,41 @@ class _BibFile:
         return text
 
 
+def _read_state(path: Path) -> tuple[dict[str, dict[str, Any]], str]:
+    """The entries of the state file and its text, checked record by record.
+
+    Raises:
+        StoreError: The file cannot be read, is not UTF-8 JSON of the expected shape, or a
+            record is not ``{"type": str, "fields": {str: str}}`` (the message names its key).
+    """
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise StoreError(f"cannot read: {_reason(exc)}", path=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise StoreError(f"cannot read the state file: not valid UTF-8 ({exc.reason})", path=str(path)) from exc
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise StoreError(f"cannot read the state file: {exc}", path=str(path)) from exc
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, dict):
+        raise StoreError("cannot read the state file: no \"entries\" object", path=str(path))
+    for key, record in entries.items():
+        problem = None
+        if not isinstance(record, dict):
+            problem = "not an object"
+        elif not isinstance(record.get("type", ""), str):
+            problem = "\"type\" is not a string"
+        else:
+            fields = record.get("fields", {})
+            if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+                problem = "\"fields\" is not an object of strings"
+        if problem:
+            raise StoreError(f"corrupt state record for key '{key}': {problem}", path=str(path))
+    return entries, text
+
+
 class Store:
     """A folder of ``.bib`` files plus kmgraph's state file (see the module docstring).
 
@@ -403,6 +472,7 @@ class Store:
         self._by_lower: dict[str, list[tuple[_BibFile, Entry]]] = {}
         self._index = MatchIndex()
         self._tombstones = MatchIndex()
+        self._lock_depth = 0
 
     # ------------------------------------------------------------------ opening
 
@@ -419,40 +489,45 @@ class Store:
 
         Raises:
             StoreNotFound: The folder does not exist and ``create`` is false.
-            StoreError: The path is a file, or the state file cannot be read.
+            StoreError: The path is a file, a file of the store cannot be read, or the state
+                file is corrupt (the error names the file, and the key of a bad record).
         """
         folder = Path(path)
-        if folder.exists() and not folder.is_dir():
+        try:
+            exists, is_dir = folder.exists(), folder.is_dir()
+        except OSError as exc:
+            raise StoreError(f"cannot read: {_reason(exc)}", path=str(folder)) from exc
+        if exists and not is_dir:
             raise StoreError("the store is a folder of .bib files, not a file", path=str(folder))
-        if not folder.exists() and not create:
-            raise StoreNotFound("no BibTeX store here (use create=True to start one)", path=str(folder))
+        if not exists and not create:
+            raise StoreNotFound(
+                "no store here; `kmgraph ingest DOCUMENTS --store PATH` creates one", path=str(folder)
+            )
         store = cls(folder)
         store._load()
         return store
 
     def _load(self) -> None:
         self._files = {}
-        if self.path.is_dir():
-            for bib in sorted(p for p in self.path.glob("*.bib") if p.is_file()):
-                self._files[bib.name] = self._read_file(bib)
+        try:
+            names = sorted(p for p in self.path.glob("*.bib") if p.is_file()) if self.path.is_dir() else []
+        except OSError as exc:
+            raise StoreError(f"cannot read: {_reason(exc)}", path=str(self.path)) from exc
+        for bib in names:
+            self._files[bib.name] = self._read_file(bib)
         self._state = {}
         self._state_text = None
         state_path = self.path / STATE_FILE
-        if state_path.is_file():
-            self._state_text = state_path.read_text(encoding="utf-8")
-            try:
-                data = json.loads(self._state_text)
-                entries = data["entries"]
-                if not isinstance(entries, dict):
-                    raise TypeError("entries is not an object")
-            except (ValueError, KeyError, TypeError) as exc:
-                raise StoreError(f"cannot read the state file: {exc}", path=str(state_path)) from exc
-            self._state = entries
+        if state_path.exists():
+            self._state, self._state_text = _read_state(state_path)
         self._state_dirty = False
         self._reindex()
 
     def _read_file(self, path: Path) -> _BibFile:
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise StoreError(f"cannot read: {_reason(exc)}", path=str(path)) from exc
         try:
             text = data.decode("utf-8-sig")
             bad_encoding = False
@@ -491,6 +566,98 @@ class Store:
                     bibtex_match_info(key, record.get("type", "misc"), record.get("fields", {}))
                 )
 
+    # ------------------------------------------------------------------ locking
+
+    @contextmanager
+    def locked(self, timeout: float = LOCK_TIMEOUT) -> Iterator[Store]:
+        """Hold the store against other kmgraph processes for a read-modify-write.
+
+        Takes an exclusive advisory lock (``fcntl.flock``) on the store folder itself, so no
+        lock file is left in the folder; the folder is created first when missing. On
+        entry the store is read again from disk, so that what another process saved while
+        this one waited is seen; add and save inside the block::
+
+            store = Store.open("references", create=True)
+            with store.locked():
+                for ref in refs:
+                    store.add(ref)
+                store.save()
+
+        Nested ``locked()`` blocks on the same :class:`Store` are allowed (only the outer one
+        locks and reads). Two :class:`Store` objects on one folder in one process exclude
+        each other like two processes. Where ``fcntl`` is missing (Windows), or the file
+        system does not support locks, the block runs without a lock.
+
+        Args:
+            timeout: Seconds to wait for another process to release the store.
+
+        Yields:
+            This store.
+
+        Raises:
+            StoreError: The lock is still held by another process after ``timeout``
+                seconds; the folder cannot be created or opened; or the store has unsaved
+                changes made before the lock was taken (they would be read over).
+        """
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield self
+            finally:
+                self._lock_depth -= 1
+            return
+        if self._unsaved():
+            raise StoreError(
+                "the store has unsaved changes; take the lock (Store.locked) before adding", path=str(self.path)
+            )
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store folder: {_reason(exc)}", path=str(self.path)) from exc
+        fd = self._acquire(timeout)
+        self._lock_depth = 1
+        try:
+            self._load()
+            yield self
+        finally:
+            self._lock_depth = 0
+            if fd is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                finally:
+                    os.close(fd)
+
+    def _acquire(self, timeout: float) -> int | None:
+        """Lock the store folder; the descriptor that holds the lock, or None without locks."""
+        if fcntl is None:  # pragma: no cover - Windows
+            return None
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError as exc:
+            raise StoreError(f"cannot lock the store: {_reason(exc)}", path=str(self.path)) from exc
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    os.close(fd)
+                    raise StoreError("the store is locked by another kmgraph process", path=str(self.path)) from None
+                time.sleep(min(_LOCK_POLL, left))
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL):
+                    return None  # a file system without locks (some network mounts)
+                raise StoreError(f"cannot lock the store: {_reason(exc)}", path=str(self.path)) from exc
+
+    def _unsaved(self) -> bool:
+        """Whether :meth:`save` would write something."""
+        if any(bib.dirty and not bib.readonly and bib.render() != bib.text for bib in self._files.values()):
+            return True
+        return self._state_dirty and self.state_text() != self._state_text
+
     # ------------------------------------------------------------------ reading
 
     @property
@@ -499,8 +666,39 @@ class Store:
         return [e for bib in self._files.values() for e in bib.entries]
 
     def entries_by_file(self) -> list[tuple[Path, Entry]]:
-        """All entries with the file that holds each, in the order of :attr:`entries`."""
+        """All entries with the file that holds each, in the order of :attr:`entries`.
+
+        A key defined more than once appears once per definition (unlike :meth:`get`).
+        """
         return [(bib.path, e) for bib in self._files.values() for e in bib.entries]
+
+    def locate(self, key: str) -> list[tuple[Path, Entry]]:
+        """Every definition of a key (compared case-insensitively), with its file.
+
+        Unlike :meth:`get`, a key defined in two places is not an error: both come back,
+        in the order of :attr:`entries`.
+
+        Raises:
+            EntryNotFound: No such key (the message suggests close keys).
+        """
+        found = self._by_lower.get(key.lower(), [])
+        if not found:
+            self._lookup(key)  # raises EntryNotFound with suggestions
+        return [(bib.path, entry) for bib, entry in found]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Problems that are not malformed blocks, one line each (``file:line: message``).
+
+        Today: entries whose text kmgraph cannot locate in their file. Such a file is never
+        rewritten; references that match its entries are reported ``unchanged``.
+        """
+        return [
+            f"{bib.path}:{line}: entry '{key}' cannot be located in the file's text; "
+            "kmgraph will not rewrite this file (merges into its entries are skipped)"
+            for bib in self._files.values()
+            for line, key in bib.unlocated
+        ]
 
     @property
     def files(self) -> list[Path]:
@@ -554,7 +752,16 @@ class Store:
         return self._lookup(key)[0].path
 
     def fields_of(self, key: str) -> dict[str, Any]:
-        """The JSON-contract fields of an entry (see :func:`~kmgraph.references.bibtex.from_bibtex`)."""
+        """The JSON-contract fields of an entry, for display and JSON output.
+
+        See :func:`~kmgraph.references.bibtex.from_bibtex`: plain text, ``author`` and
+        ``editor`` as lists of names (corporate names without their braces), ``year`` as
+        written (``kmgraph-year``) while it still agrees with ``year``.
+
+        Raises:
+            EntryNotFound: No such key.
+            StoreError: The key is defined in more than one place (see :meth:`locate`).
+        """
         entry = self.get(key)
         return from_bibtex(entry.entry_type, entry_fields(entry))
 
@@ -591,7 +798,10 @@ class Store:
         """Add one reference, or merge it into the entry it matches.
 
         Matching follows :mod:`kmgraph.references.dedup`; merging keeps hand edits (see the
-        module docstring). Nothing is written until :meth:`save`.
+        module docstring). A new entry takes ``ref.key`` when it is a valid key
+        (:func:`~kmgraph.references.keys.is_valid_key`) not taken by any entry or any key
+        handed out before (case-insensitively); otherwise a generated key. Nothing is
+        written until :meth:`save`.
 
         Args:
             ref: The reference.
@@ -618,10 +828,14 @@ class Store:
 
     def _add_new(self, ref: Reference) -> MergeResult:
         entry_type, fields = reference_to_bibtex(ref)
-        library = Library([Entry(entry_type, "", [Field(k, v) for k, v in fields.items()])])
+        taken = self._taken()
+        key = ref.key.strip() if ref.key else ""
+        if not is_valid_key(key) or key.lower() in taken:
+            key = ""  # generated by KeyGenerationMiddleware
+        library = Library([Entry(entry_type, key, [Field(k, v) for k, v in fields.items()])])
         for middleware in (
             NormalizeDoiMiddleware(),
-            KeyGenerationMiddleware(self._taken()),
+            KeyGenerationMiddleware(taken),
             CanonicalFieldOrderMiddleware(),
         ):
             library = middleware.transform(library)

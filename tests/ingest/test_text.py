@@ -58,7 +58,9 @@ def test_seed_003_metadata_noise_and_footnote_url() -> None:
     path = seed_path("003_6a8b321c37a272a5")
     doc = read_document(path)
     meta = doc.metadata
-    assert meta.title == "Together we mobilise: UPEN launches Community of Practice on knowledge mobilisation"
+    # The headline line of the page, read from the seed itself (not copied here).
+    headline = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("Together we"))
+    assert meta.title == headline.strip()
     assert meta.publisher == "UPEN"
     assert meta.date == "2025-09-16"
     assert [ln.text for ln in doc.noise] == ["Skip to Content", "Back to news", "Back to news"]
@@ -174,8 +176,8 @@ def test_javascript_and_mailto_links_in_text(tmp_path: Path) -> None:
     [
         (["FACTSHEET", "What Is KM? Defining KM", "Body."], "What Is KM? Defining KM"),
         (["Abstract", "x " * 150], None),
-        (["Published by", "UPEN", "16 September 2025, 12:47 UTC Share", "Together we mobilise"], "Together we mobilise"),
-        (["September 16, 2025", "Using evidence in policy"], "Using evidence in policy"),
+        (["Published by", "KMb Hub", "4 March 2024, 09:15 GMT Share", "Brokers meet in spring"], "Brokers meet in spring"),
+        (["March 4, 2024", "Using evidence in policy"], "Using evidence in policy"),
         (["This is a sentence that ends.", "Evidence use in schools"], "Evidence use in schools"),
         (["Key messages:", "Evidence use in schools"], "Evidence use in schools"),
         (["By Sandra Nutley", "Research use as learning"], "Research use as learning"),
@@ -193,7 +195,7 @@ def test_guess_title(lines: list[str], title: str | None) -> None:
 @pytest.mark.parametrize(
     ("lines", "publisher", "date"),
     [
-        (["Published by", "UPEN", "16 September 2025, 12:47 UTC Share"], "UPEN", "2025-09-16"),
+        (["Published by", "UPEN", "4 March 2024, 09:15 GMT Share"], "UPEN", "2024-03-04"),
         (["Published by Wales Centre for Public Policy on 3 November 2025"], "Wales Centre for Public Policy", "2025-11-03"),
         (["Title here", "2019-03-15"], None, "2019-03-15"),
         (["Title here", "Published: March 2019"], None, "2019-03"),
@@ -209,7 +211,7 @@ def test_text_metadata(lines: list[str], publisher: str | None, date: str | None
 @pytest.mark.parametrize(
     "line",
     [
-        "  • Notice: Undefined index: und in kmb_preprocess_page() (line 170 of C:\\Program Files\\x\\template.php).",
+        "  • Notice: Undefined variable: nid in site_render_block() (line 88 of D:\\www\\site\\modules\\block.module).",
         "Warning: Invalid argument supplied for foreach() in f() (line 171 of /var/www/template.php).",
         "Deprecated: Function ereg() is deprecated in /var/www/includes/file.inc on line 649",
         "Fatal error: Allowed memory size exhausted in /srv/site/index.php on line 3",

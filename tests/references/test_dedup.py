@@ -17,6 +17,7 @@ from kmgraph.references.dedup import (
     normalize_doi,
     normalize_raw,
     normalize_url,
+    strip_doi,
     title_score,
 )
 from kmgraph.references.store import Store
@@ -43,6 +44,31 @@ def ref(name: str, **changes: object) -> Reference:
 )
 def test_normalize_doi(value: str) -> None:
     assert normalize_doi(value) == "10.1002/chp.47"
+
+
+@pytest.mark.parametrize(
+    ("value", "bare"),
+    [
+        ("https://doi.org/10.1002/CHP.47.", "10.1002/CHP.47"),
+        ("http://dx.doi.org/10.1002/chp.47", "10.1002/chp.47"),
+        ("doi.org/10.1002/chp.47", "10.1002/chp.47"),
+        ("DOI: 10.1332/174426416X14634763278725", "10.1332/174426416X14634763278725"),
+        ("doi :10.1332/174426416X14634763278725;", "10.1332/174426416X14634763278725"),
+        ("urn:doi:10.1002/chp.47", "10.1002/chp.47"),
+        ("10.1016/S0140-6736(20)30183-5", "10.1016/S0140-6736(20)30183-5"),
+        ("10.1016/S0140-6736(20)30183-5).", "10.1016/S0140-6736(20)30183-5"),
+    ],
+)
+def test_strip_doi_keeps_the_case_as_written(value: str, bare: str) -> None:
+    assert strip_doi(value) == bare
+    assert normalize_doi(value) == bare.lower()
+
+
+@pytest.mark.parametrize(
+    "value", ["", None, "chp.47", "10.12/x", "10.1002/chp 47", "https://example.org/10.1002/chp.47", "doi:"]
+)
+def test_strip_doi_rejects_non_dois(value: str | None) -> None:
+    assert strip_doi(value) is None
 
 
 def test_normalize_doi_rejects_non_dois() -> None:

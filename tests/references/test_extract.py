@@ -6,7 +6,7 @@ import pytest
 
 from kmgraph.pipeline import extract
 from kmgraph.records import Line, LinkKind
-from kmgraph.references.extract import find_reference_entries, find_markers, looks_like_reference
+from kmgraph.references.extract import find_markers, find_reference_entries, looks_like_reference
 from tests.conftest import FIXTURES
 
 DOCS = FIXTURES / "documents"
@@ -20,6 +20,12 @@ def markers_of(ex) -> list[tuple[str, str]]:
     return [(m.text, m.label) for m in ex.markers]
 
 
+def cited(ex) -> list[tuple[str, int]]:
+    """(marker as written, 1-based position of the entry it points to), in text order."""
+    position = {r.line: i + 1 for i, r in enumerate(ex.references)}
+    return [(m.text, position[m.target_line]) for m in ex.markers]
+
+
 def test_apa7_markdown_with_author_year_markers() -> None:
     ex = extract(DOCS / "apa7-blog-post.md")
     assert [first_family(r) for r in ex.references] == ["Graham", "Lavis", "Oliver", "Ward"]
@@ -30,11 +36,13 @@ def test_apa7_markdown_with_author_year_markers() -> None:
     assert graham["title"] == "Lost in knowledge translation: Time for a map?"
     # Emphasis markup is gone from the raw string.
     assert "*" not in ex.references[3].raw
-    cited = {(m.label, m.text) for m in ex.markers}
-    assert ("1", "(Graham et al., 2006)") in cited
-    assert ("4", "Ward (2017)") in cited
-    assert ("2", "(Lavis et al., 2003; Oliver et al., 2014)") in cited
-    assert ("3", "(Lavis et al., 2003; Oliver et al., 2014)") in cited
+    assert cited(ex) == [
+        ("(Graham et al., 2006)", 1),
+        ("Ward (2017)", 4),
+        ("(Lavis et al., 2003; Oliver et al., 2014)", 2),
+        ("(Lavis et al., 2003; Oliver et al., 2014)", 3),
+    ]
+    assert all(m.label is None for m in ex.markers)  # the list is not numbered
     assert ex.document.metadata.title == "Why knowledge brokers matter"
     assert ex.document.metadata.publisher == "Lakeside Research Impact Office"
 
@@ -46,11 +54,9 @@ def test_apa6_hanging_indent_and_wrapped_url() -> None:
     assert levin["url"] == "http://www.oise.utoronto.ca/rspe/UserFiles/File/KM%20paper%20May%20Symposium%20FINAL.pdf"
     assert levin["publisher"] == "Ontario Institute for Studies in Education"
     assert ex.references[0].fields["doi"] == "10.1332/174426410X524839"
-    # "(Cooper & Levin,\n2010)" is split across two lines.
-    assert ("(Cooper & Levin, 2010)", "1") in {(m.text, m.label) for m in ex.markers} or any(
-        m.label == "1" for m in ex.markers
-    )
-    assert any(m.label == "3" for m in ex.markers)
+    # "(Cooper & Levin,\n2010)" is split across two lines: found, at the line it starts on.
+    assert cited(ex) == [("(Cooper & Levin, 2010)", 1), ("(Phipps & Shapson, 2009)", 3)]
+    assert ex.markers[0].line == 5
 
 
 def test_vancouver_bracket_numbers() -> None:
@@ -80,8 +86,7 @@ def test_chicago_author_date_bulleted_bibliography() -> None:
     nutley = ex.references[1].fields
     assert nutley["author"] == ["Nutley, Sandra M.", "Walter, Isabel", "Davies, Huw T. O."]
     assert (nutley["publisher"], nutley["address"], nutley["year"]) == ("Policy Press", "Bristol", "2007")
-    labels = {m.label for m in ex.markers}
-    assert labels == {"1", "2"}
+    assert cited(ex) == [("(Nutley, Walter, and Davies 2007)", 2), ("(Boaz et al. 2019)", 1)]
 
 
 def test_harvard_reference_list_and_narrative_markers() -> None:
@@ -245,7 +250,7 @@ def test_pdf_reference_broken_by_a_page_header_and_a_wrapped_url(tmp_path) -> No
     assert header not in ward.raw and "Page 1" not in ward.raw
     assert ward.fields["title"] == "Why, whose, what and how? A framework for knowledge mobilisers"
     assert ward.fields["url"] == "https://www.example.org/papers/ward-2017-framework.pdf"
-    assert [m.label for m in ex.markers] == ["2"]
+    assert cited(ex) == [("(Ward, 2017)", 2)]
 
 
 def test_superscript_markers() -> None:
@@ -258,3 +263,44 @@ def test_superscript_markers() -> None:
     )
     entries = find_reference_entries(doc)
     assert [(m.text, m.label) for m in find_markers(doc, entries)] == [("²", "2"), ("¹,³", "1"), ("¹,³", "3")]
+
+
+def test_page_text_after_a_reference_list_is_not_an_entry() -> None:
+    doc = lines(
+        "Brokers matter.",
+        "",
+        "References",
+        "",
+        "Ward, V. (2017). Why, whose, what and how? A framework for knowledge mobilisers. Evidence & Policy, 13(3).",
+        "",
+        "Subscribe to our newsletter for monthly updates on knowledge mobilisation.",
+        "",
+        "Copyright 2024 Example Network. All rights reserved.",
+    )
+    got = find_reference_entries(doc)
+    assert [e.line for e in got] == [5]
+
+
+def test_prose_under_a_sources_heading_is_not_a_reference_list() -> None:
+    doc = lines(
+        "Sources",
+        "",
+        "We gathered what people told us in workshops and in the survey.",
+        "",
+        "Everyone who took part saw the draft first.",
+    )
+    assert find_reference_entries(doc) == []
+
+
+def test_entries_know_their_last_line_and_links_below_the_list_stay_out(tmp_path) -> None:
+    doc = tmp_path / "page.md"
+    doc.write_text(
+        "# Reading\n\n## References\n\n"
+        "Ward, V. (2017). Why, whose, what and how? A framework for knowledge\n"
+        "mobilisers. Evidence & Policy, 13(3), 477-497.\n\n"
+        "[Back to top](https://example.org/top)\n",
+        encoding="utf-8",
+    )
+    entries = find_reference_entries(extract(doc).document.lines)
+    assert [(e.line, e.end_line) for e in entries] == [(5, 6)]
+    assert "url" not in extract(doc).references[0].fields

@@ -11,8 +11,10 @@ from bibtexparser.model import Entry, Field
 
 from kmgraph.references.bibtex import Reference
 from kmgraph.references.keys import (
+    NAME_PARTICLES,
     KeyGenerationMiddleware,
     family_name,
+    is_valid_key,
     key_base,
     unique_key,
 )
@@ -142,3 +144,26 @@ def test_deleted_keys_are_not_reused(tmp_path: Path) -> None:
         )
     )
     assert other.key == "levin2008thinkingb"
+
+
+def test_one_list_of_name_particles() -> None:
+    expected = {"van", "von", "de", "der", "den", "la", "le", "du", "da", "di", "del", "della", "dos", "das"}
+    expected |= {"ten", "ter", "van't", "st", "des", "zu", "bin", "ibn", "al", "el", "y", "vander", "d'", "l'"}
+    assert expected <= NAME_PARTICLES
+    assert isinstance(NAME_PARTICLES, frozenset)
+    assert all(p == p.lower() for p in NAME_PARTICLES)
+
+
+@pytest.mark.parametrize(("name", "key"), [("Ibn Sina", "ibnsina"), ("Dos Santos", "dossantos"), ("Von Sychowski", "vonsychowski")])
+def test_a_family_name_given_alone_keeps_its_particle(name: str, key: str) -> None:
+    assert family_name(name) == key
+
+
+@pytest.mark.parametrize("key", ["phipps2009", "Smith:2009-a", "doe_2010.b", "x/y+z"])
+def test_valid_keys(key: str) -> None:
+    assert is_valid_key(key)
+
+
+@pytest.mark.parametrize("key", ["", None, "a b", "a,b", "a{b}", "a%b", "a#b", "a'b", 'a"b', "a=b", "a\\b", "a~b", "caf\u00e9", "a\tb"])
+def test_invalid_keys(key: str | None) -> None:
+    assert not is_valid_key(key)

@@ -9,7 +9,9 @@ import pytest
 from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
 
+from kmgraph.references import bibtex
 from kmgraph.references.bibtex import (
+    ENTRY_TYPE_ALIASES,
     CanonicalFieldOrderMiddleware,
     NormalizeDoiMiddleware,
     NormalizeNamesMiddleware,
@@ -194,3 +196,34 @@ def test_canonical_field_order_middleware() -> None:
 def test_render_entry_format() -> None:
     entry = Entry("article", "ward2017whose", [Field("year", "2017"), Field("author", "Ward, V.")])
     assert render_entry(entry) == "@article{ward2017whose,\n  author = {Ward, V.},\n  year = {2017}\n}"
+
+
+@pytest.mark.parametrize(
+    ("written", "bare"),
+    [("urn:doi:10.1002/CHP.47", "10.1002/CHP.47"), ("DOI:  10.1002/chp.47.", "10.1002/chp.47")],
+)
+def test_doi_prefixes_are_stripped_like_dedup_does(written: str, bare: str) -> None:
+    assert to_bibtex({"type": "article", "doi": written})[1]["doi"] == bare
+    assert from_bibtex("article", {"doi": written})["doi"] == bare
+    lib = NormalizeDoiMiddleware().transform(_library(("doi", written)))
+    assert lib.entries[0]["doi"] == bare
+
+
+def test_a_value_that_is_not_a_doi_stays_as_written_for_lint() -> None:
+    lib = NormalizeDoiMiddleware().transform(_library(("doi", " doi.org/chp.47 ")))
+    assert lib.entries[0]["doi"] == "doi.org/chp.47"
+
+
+def test_entry_type_aliases_are_one_map() -> None:
+    from kmgraph.references import lint
+
+    for alias, kind in ENTRY_TYPE_ALIASES.items():
+        assert from_bibtex(alias, {})["type"] == kind
+    assert not hasattr(lint, "_ALIASES")
+    with pytest.raises(TypeError):
+        ENTRY_TYPE_ALIASES["report"] = "misc"  # type: ignore[index]
+
+
+def test_unused_latex_escape_middleware_is_gone() -> None:
+    assert "LatexEscapeMiddleware" not in bibtex.__all__
+    assert all(hasattr(bibtex, name) for name in bibtex.__all__)
