@@ -306,11 +306,13 @@ def document_id(path: str | os.PathLike[str]) -> str:
     >>> document_id("examples/../examples/briefing-note.txt")
     'examples/briefing-note.txt'
     """
-    resolved = Path(path).resolve()
+    # Normalised but not resolved: a folder reached through a symbolic link keeps the
+    # name the user sees, so the identity does not depend on how the disk is laid out.
+    absolute = os.path.abspath(path)
     try:
-        return Path(os.path.relpath(resolved, Path.cwd().resolve())).as_posix()
+        return Path(os.path.relpath(absolute, os.path.abspath(os.getcwd()))).as_posix()
     except ValueError:  # another drive (Windows)
-        return resolved.as_posix()
+        return Path(absolute).as_posix()
 
 
 def collect_paths(

@@ -65,3 +65,15 @@ def test_hand_edits_survive_a_re_ingest_of_the_seeds(
     # And a second run changes nothing at all.
     ingest([seeds_glob(seeds_dir)], store)
     assert works.read_text(encoding="utf-8") == after
+
+
+def test_document_identity_does_not_follow_symbolic_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kmgraph.pipeline import document_id
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "doc.txt").write_text("Text.\n", encoding="utf-8")
+    (tmp_path / "work").mkdir()
+    (tmp_path / "shared").symlink_to(real)
+    monkeypatch.chdir(tmp_path / "work")
+    assert document_id("../shared/doc.txt") == "../shared/doc.txt"
