@@ -284,9 +284,12 @@ def stem(word: str) -> str:
         if _DOUBLE.search(w):
             w = w[:-1]
     elif w.endswith("ed") and len(w) - 2 >= 4 and not w.endswith("eed"):
+        # A participle keeps a stem of its own: "knowledge produced" is not a knowledge
+        # producer ("produced" and "producer" would both give "produc").
         w = w[:-2]
         if _DOUBLE.search(w):
             w = w[:-1]
+        return w + "+ed"
     # plurals and agent nouns
     if w.endswith("ies") and len(w) > 4:
         w = w[:-3] + "y"

@@ -342,3 +342,13 @@ def test_a_5000_line_document_takes_well_under_a_second(tagger: Tagger) -> None:
     elapsed = time.perf_counter() - start
     assert concept_hits and organisation_hits
     assert elapsed < 1.0, f"{elapsed:.2f} s"
+
+
+def test_a_participle_is_not_an_agent_noun() -> None:
+    """'knowledge produced' is not a knowledge producer; 'knowledge producers' is."""
+    from kmgraph.ontology.tagger import Tagger
+    from kmgraph.records import Line
+
+    tagger = Tagger()
+    assert "knowledge producer" not in {c.label for c in tagger.concepts([Line("The knowledge produced by youth groups.", 1)])}
+    assert "knowledge producer" in {c.label for c in tagger.concepts([Line("Researchers are knowledge producers.", 1)])}
