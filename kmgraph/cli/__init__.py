@@ -19,10 +19,11 @@ __all__ = ["main", "cli"]
 EXIT_CODES = """\b
 Exit codes:
   0  success
-  1  findings: refs lint found problems
+  1  findings: refs lint found errors, graph validate a violation, links check a failing link
   2  usage error: unknown option, missing argument
   3  input error: a file you named cannot be found, read or written
   4  store error: the BibTeX store cannot be read or written, or is locked
+  5  graph error: no saved graph yet (run kmgraph graph build), or it cannot be parsed
 """
 
 
@@ -56,3 +57,5 @@ def main() -> None:
 
 # Register the commands (imported for their side effect on `cli`).
 from kmgraph.cli import commands as _commands  # noqa: E402,F401
+from kmgraph.cli import graph as _graph  # noqa: E402,F401
+from kmgraph.cli import linkcheck as _linkcheck  # noqa: E402,F401

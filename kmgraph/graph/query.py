@@ -1,0 +1,936 @@
+"""Questions to the knowledge graph: library functions that the commands call.
+
+Every function takes the graph first (a dataset from :func:`kmgraph.graph.build.build_graph`
+or :func:`kmgraph.graph.workspace.read_graph`) and returns frozen records or builtins.
+
+Names resolve loosely (:func:`resolve`): a store key (``levin2008thinking``), a title, a
+concept's id, preferred or alternative label or acronym (``KMb``, ``knowledge
+mobilisation``), an organisation's id, name, alias or acronym (``SSHRC``), a person's
+name (``Levin, B.``, ``B. Levin``, ``levin-b``), or an IRI / prefixed name
+(``concept:knowledge-translation``). The exact spelling is tried first, then without
+case, then without accents and punctuation; a name that matches several entities raises
+:class:`~kmgraph.graph.errors.AmbiguousName` listing them, one that matches none raises
+:class:`~kmgraph.graph.errors.NameNotFound` with close matches.
+
+``related`` ranks other works by (R(x) = works x cites, C(x) = works citing x, K(x) =
+concepts of x and their direct broader concepts, O(x) = organisations that published,
+created or are named by x):
+
+* bibliographic coupling ``|R(a) ∩ R(b)| / sqrt(|R(a)|·|R(b)|)`` (Kessler 1963, Salton's
+  cosine);
+* co-citation ``|C(a) ∩ C(b)| / sqrt(|C(a)|·|C(b)|)`` (Small 1973, cosine);
+* shared concepts by Adamic–Adar, ``Σ_{z ∈ K(a)∩K(b)} 1/log(n_z)`` with ``n_z`` the
+  number of works having z (at least 2), divided by the same sum over K(a) so it lies in
+  0..1; shared organisations the same way over O;
+* a direct citation either way (1 or 0).
+
+``by="all"`` combines them as ``0.3·coupling + 0.3·cocitation + 0.2·concepts +
+0.1·organisations + 0.1·direct``; ``by="cocitation"|"coupling"|"concepts"|"organisations"``
+ranks by that measure alone. Each result says why ("cited together by 3 documents;
+shares 2 concepts (...)").
+
+Example:
+    >>> from kmgraph.graph.query import related, sources
+    >>> [r.key for r in related(ds, "levin2008thinking", top=3)]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, ORG, SKOS
+
+from kmgraph.graph.errors import AmbiguousName, InvalidQuery, NameNotFound
+from kmgraph.graph.view import EDGE_LABELS, node_kind, to_networkx
+from kmgraph.ontology.namespaces import CONCEPT, FABIO, FRAPO, KMG, PREFIXES
+from kmgraph.references.keys import ascii_fold
+
+__all__ = [
+    "BY",
+    "WEIGHTS",
+    "Cluster",
+    "ConceptCount",
+    "Entity",
+    "OrganisationCount",
+    "Path",
+    "PathStep",
+    "Ranked",
+    "Related",
+    "SourceRow",
+    "SparqlResult",
+    "clusters",
+    "concepts",
+    "entity",
+    "organisations",
+    "path",
+    "rank",
+    "related",
+    "resolve",
+    "sources",
+    "sparql",
+]
+
+#: The measures ``related`` can rank by.
+BY = ("all", "cocitation", "coupling", "concepts", "organisations")
+#: Weights of the combined ``related`` score.
+WEIGHTS = {"coupling": 0.3, "cocitation": 0.3, "concepts": 0.2, "organisations": 0.1, "direct": 0.1}
+
+
+# --------------------------------------------------------------------------- caching
+
+
+class _Cache:
+    """Per-graph derived data (the name index, the NetworkX view), rebuilt when the graph
+    object or its size changes."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[int, str], tuple[Graph, int, Any]] = {}
+
+    def get(self, graph: Graph, name: str, make: Any) -> Any:
+        size = len(graph) if not hasattr(graph, "contexts") else sum(1 for _ in graph.quads((None, None, None, None)))
+        slot = (id(graph), name)
+        found = self._items.get(slot)
+        if found is not None and found[0] is graph and found[1] == size:
+            return found[2]
+        value = make(graph)
+        self._items[slot] = (graph, size, value)
+        return value
+
+
+_CACHE = _Cache()
+
+
+def _view(graph: Graph) -> nx.MultiDiGraph:
+    return _CACHE.get(graph, "view", to_networkx)
+
+
+# --------------------------------------------------------------------------- names
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A thing of the graph a name resolved to.
+
+    Attributes:
+        iri: Its IRI.
+        kind: ``source``, ``work``, ``person``, ``organisation`` or ``concept``.
+        id: The store key, concept or register id, person or organisation slug.
+        label: Title, name or preferred label.
+    """
+
+    iri: str
+    kind: str
+    id: str
+    label: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.label!r} ({self.id})"
+
+
+def _labels(graph: Graph, iri: URIRef, kind: str) -> list[str]:
+    def lits(*predicates: URIRef) -> list[str]:
+        return [str(o) for p in predicates for o in graph.objects(iri, p) if isinstance(o, Literal)]
+
+    if kind in ("source", "work"):
+        return lits(DCTERMS.identifier, DCTERMS.title)
+    if kind == "person":
+        names = lits(FOAF.name)
+        family = lits(FOAF.familyName)
+        given = lits(FOAF.givenName)
+        if family:
+            names.append(f"{family[0]}, {given[0]}" if given else family[0])
+        return names
+    if kind == "concept":
+        return [label for label in lits(SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel) if "…" not in label]
+    return lits(SKOS.prefLabel, SKOS.altLabel, FOAF.name, FRAPO.hasAcronym)
+
+
+def _loose(text: str) -> str:
+    return " ".join(text.casefold().replace("\u2019", "'").split())
+
+
+def _looser(text: str) -> str:
+    return ascii_fold(text.replace("&", " and ")) or _loose(text)
+
+
+class _Names:
+    def __init__(self, graph: Graph) -> None:
+        view = _view(graph)
+        self.entities: dict[str, Entity] = {}
+        self.levels: list[dict[str, set[str]]] = [defaultdict(set), defaultdict(set), defaultdict(set)]
+        candidates: set[URIRef] = {URIRef(n) for n in view.nodes}
+        candidates |= {s for s in graph.subjects(RDF.type, SKOS.Concept) if isinstance(s, URIRef)}
+        candidates |= {s for s in graph.subjects(RDF.type, ORG.Organization) if isinstance(s, URIRef)}
+        for iri in sorted(candidates, key=str):
+            kind = node_kind(graph, iri)
+            if kind is None:
+                continue
+            data = view.nodes[str(iri)] if str(iri) in view else None
+            local = _local_id(iri)
+            label = str(data["label"]) if data else (_first_label(graph, iri, kind) or local)
+            ident = str(data["key"]) if data else local
+            self.entities[str(iri)] = Entity(str(iri), kind, ident, label)
+            names = {str(iri), local, ident, *_labels(graph, iri, kind)}
+            for prefix, ns in PREFIXES.items():
+                if str(iri).startswith(ns):
+                    names.add(f"{prefix}:{str(iri)[len(ns):]}")
+            for name in names:
+                if not name:
+                    continue
+                self.levels[0][name].add(str(iri))
+                self.levels[1][_loose(name)].add(str(iri))
+                self.levels[2][_looser(name)].add(str(iri))
+
+    def resolve(self, name: str, kinds: Sequence[str] | None) -> Entity:
+        text = name.strip()
+        keys = (text, _loose(text), _looser(text))
+        for level, key in zip(self.levels, keys, strict=True):
+            hits = [self.entities[i] for i in sorted(level.get(key, ())) if not kinds or self.entities[i].kind in kinds]
+            if len(hits) == 1:
+                return hits[0]
+            if len(hits) > 1:
+                raise AmbiguousName(name, [str(h) for h in sorted(hits, key=lambda h: (h.kind, h.id))])
+        from rapidfuzz import fuzz, process
+
+        pool = {
+            n: ids
+            for n, ids in self.levels[1].items()
+            if not n.startswith("http") and (not kinds or any(self.entities[i].kind in kinds for i in ids))
+        }
+        close: list[str] = []
+        for match in process.extract(_loose(text), list(pool), scorer=fuzz.WRatio, limit=10, score_cutoff=75):
+            for iri in sorted(pool[match[0]]):
+                ident = self.entities[iri].id
+                if ident not in close and len(close) < 3:
+                    close.append(ident)
+        what = " or ".join(kinds) if kinds else "entity"
+        raise NameNotFound(name, close, what=what)
+
+
+def _local_id(iri: URIRef) -> str:
+    text = str(iri)
+    for ns in sorted(PREFIXES.values(), key=len, reverse=True):
+        if text.startswith(ns) and text != ns:
+            return text[len(ns) :]
+    return text
+
+
+def _first_label(graph: Graph, iri: URIRef, kind: str) -> str | None:
+    labels = _labels(graph, iri, kind)
+    if kind in ("source", "work") and len(labels) > 1:
+        return labels[1]
+    return labels[0] if labels else None
+
+
+def _names(graph: Graph) -> _Names:
+    return _CACHE.get(graph, "names", _Names)
+
+
+def resolve(graph: Graph, name: str, kinds: Sequence[str] | None = None) -> URIRef:
+    """The IRI a name stands for.
+
+    Args:
+        graph: The graph.
+        name: A key, label, acronym, alias, name, IRI or prefixed name.
+        kinds: Only consider these kinds (``source``, ``work``, ``person``,
+            ``organisation``, ``concept``).
+
+    Raises:
+        NameNotFound: No entity has that name (the message suggests close ones).
+        AmbiguousName: Several entities have it (the message lists them).
+    """
+    return URIRef(entity(graph, name, kinds).iri)
+
+
+def entity(graph: Graph, name: str, kinds: Sequence[str] | None = None) -> Entity:
+    """Like :func:`resolve`, but the whole :class:`Entity`."""
+    return _names(graph).resolve(name, kinds)
+
+
+# --------------------------------------------------------------------------- listings
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A source (ingested document) or cited work.
+
+    Attributes:
+        key: Its store key.
+        kind: ``source`` or ``work``.
+        type: FaBiO class local name (``JournalArticle``), or ``Expression``.
+        year: Publication year, or None.
+        title: Title (or URL, or key).
+        creators: Names of its creators.
+        cites: How many works of the graph it cites.
+        cited_by: How many works of the graph cite it.
+    """
+
+    key: str
+    kind: str
+    type: str
+    year: int | None
+    title: str
+    creators: tuple[str, ...] = ()
+    cites: int = 0
+    cited_by: int = 0
+
+
+def _narrower_closure(graph: Graph, root: URIRef) -> set[URIRef]:
+    seen = {root}
+    todo = [root]
+    while todo:
+        current = todo.pop()
+        for child in graph.subjects(SKOS.broader, current):
+            if isinstance(child, URIRef) and child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
+
+
+def _sub_organisations(graph: Graph, root: URIRef) -> set[URIRef]:
+    seen = {root}
+    todo = [root]
+    while todo:
+        current = todo.pop()
+        for child in graph.subjects(ORG.subOrganizationOf, current):
+            if isinstance(child, URIRef) and child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
+
+
+def sources(
+    graph: Graph,
+    concept: str | None = None,
+    organisation: str | None = None,
+    author: str | None = None,
+    years: tuple[int | None, int | None] | None = None,
+    kind: str | None = None,
+) -> list[SourceRow]:
+    """Sources and cited works, filtered; sorted by key.
+
+    Args:
+        graph: The graph.
+        concept: Only works about this concept or a narrower one.
+        organisation: Only works published, created or mentioned by this organisation
+            or one of its sub-organisations.
+        author: Only works created by this person or organisation.
+        years: Inclusive range ``(from, to)``; either end may be None.
+        kind: ``source`` (ingested documents) or ``work`` (cited works) only.
+
+    Raises:
+        NameNotFound, AmbiguousName: A name that does not resolve.
+    """
+    view = _view(graph)
+    wanted: set[str] | None = None
+
+    def keep(found: Iterable[str]) -> None:
+        nonlocal wanted
+        found = set(found)
+        wanted = found if wanted is None else wanted & found
+
+    if concept is not None:
+        targets = {str(c) for c in _narrower_closure(graph, resolve(graph, concept, ["concept"]))}
+        keep(u for u, v, t in view.edges(keys=True) if t == "subject" and v in targets)
+    if organisation is not None:
+        targets = {str(o) for o in _sub_organisations(graph, resolve(graph, organisation, ["organisation"]))}
+        keep(u for u, v, t in view.edges(keys=True) if t in ("publisher", "creator", "mentions") and v in targets)
+    if author is not None:
+        who = str(resolve(graph, author, ["person", "organisation"]))
+        keep(u for u, v, t in view.edges(keys=True) if t == "creator" and v == who)
+    rows = []
+    for node, data in view.nodes(data=True):
+        if data["type"] not in ("source", "work") or (kind and data["type"] != kind):
+            continue
+        if wanted is not None and node not in wanted:
+            continue
+        year = data.get("year")
+        if years is not None:
+            lo, hi = years
+            if year is None or (lo is not None and year < lo) or (hi is not None and year > hi):
+                continue
+        iri = URIRef(node)
+        types = sorted(str(t)[len(str(FABIO._NS)) :] for t in graph.objects(iri, RDF.type) if str(t).startswith(str(FABIO._NS)))
+        specific = [t for t in types if t != "Expression"] or types or ["Expression"]
+        creators = tuple(
+            view.nodes[v]["label"] for _, v, t in sorted(view.out_edges(node, keys=True)) if t == "creator"
+        )
+        rows.append(
+            SourceRow(
+                key=str(data["key"]),
+                kind=str(data["type"]),
+                type=specific[0],
+                year=year,
+                title=str(data["label"]),
+                creators=creators,
+                cites=sum(1 for _, _, t in view.out_edges(node, keys=True) if t == "cites"),
+                cited_by=sum(1 for _, _, t in view.in_edges(node, keys=True) if t == "cites"),
+            )
+        )
+    return sorted(rows, key=lambda r: r.key)
+
+
+@dataclass(frozen=True)
+class ConceptCount:
+    """A concept with how much the graph uses it.
+
+    Attributes:
+        id: Concept id.
+        label: Preferred label.
+        documents: Works having it as subject.
+        occurrences: Times the tagger found it, over all documents.
+        broader: Ids of its broader concepts.
+    """
+
+    id: str
+    label: str
+    documents: int
+    occurrences: int
+    broader: tuple[str, ...] = ()
+
+
+def _occurrence_totals(graph: Graph) -> dict[URIRef, tuple[set[URIRef], int]]:
+    totals: dict[URIRef, tuple[set[URIRef], int]] = defaultdict(lambda: (set(), 0))
+    for node in graph.subjects(RDF.type, KMG.Occurrence):
+        what = graph.value(node, KMG.occurrenceOf)
+        doc = graph.value(node, KMG.occursIn)
+        count = graph.value(node, KMG.count)
+        if isinstance(what, URIRef):
+            docs, total = totals[what]
+            docs.add(doc)
+            totals[what] = (docs, total + (int(count) if count is not None else 0))
+    return totals
+
+
+def concepts(graph: Graph, *, all_concepts: bool = False) -> list[ConceptCount]:
+    """Concepts with their document and occurrence counts, most used first.
+
+    Args:
+        graph: The graph.
+        all_concepts: Include concepts of the scheme that no work has.
+    """
+    totals = _occurrence_totals(graph)
+    rows = []
+    for c in set(graph.subjects(RDF.type, SKOS.Concept)):
+        if not isinstance(c, URIRef):
+            continue
+        documents = len(set(graph.subjects(DCTERMS.subject, c)))
+        if not documents and not all_concepts:
+            continue
+        label = graph.value(c, SKOS.prefLabel)
+        rows.append(
+            ConceptCount(
+                id=str(c)[len(str(CONCEPT)) :],
+                label=str(label) if label is not None else str(c),
+                documents=documents,
+                occurrences=totals.get(c, (set(), 0))[1],
+                broader=tuple(sorted(str(b)[len(str(CONCEPT)) :] for b in graph.objects(c, SKOS.broader))),
+            )
+        )
+    return sorted(rows, key=lambda r: (-r.documents, -r.occurrences, r.label))
+
+
+@dataclass(frozen=True)
+class OrganisationCount:
+    """An organisation with how the graph links to it.
+
+    Attributes:
+        id: Register id, or the slug of a name not in the register.
+        label: Name.
+        registered: True for an organisation of the register.
+        documents: Documents that name it in their text.
+        occurrences: Times the tagger found it, over all documents.
+        published: Works it published.
+        created: Works it is a creator of.
+    """
+
+    id: str
+    label: str
+    registered: bool
+    documents: int
+    occurrences: int
+    published: int
+    created: int
+
+
+def organisations(graph: Graph, *, all_organisations: bool = False) -> list[OrganisationCount]:
+    """Organisations with their counts, most linked first.
+
+    Args:
+        graph: The graph.
+        all_organisations: Include register entries nothing links to.
+    """
+    totals = _occurrence_totals(graph)
+    rows = []
+    for o in set(graph.subjects(RDF.type, ORG.Organization)):
+        if not isinstance(o, URIRef):
+            continue
+        documents = len(set(graph.subjects(KMG.mentions, o)))
+        published = len(set(graph.subjects(DCTERMS.publisher, o)))
+        created = len(set(graph.subjects(DCTERMS.creator, o)))
+        if not (documents or published or created or all_organisations):
+            continue
+        kind = node_kind(graph, o)
+        if kind != "organisation":
+            continue
+        label = graph.value(o, SKOS.prefLabel) or graph.value(o, FOAF.name)
+        rows.append(
+            OrganisationCount(
+                id=_local_id(o),
+                label=str(label) if label is not None else _local_id(o),
+                registered=(o, KMG.inRegister, None) in graph,
+                documents=documents,
+                occurrences=totals.get(o, (set(), 0))[1],
+                published=published,
+                created=created,
+            )
+        )
+    return sorted(rows, key=lambda r: (-(r.documents + r.published + r.created), -r.occurrences, r.label))
+
+
+# --------------------------------------------------------------------------- related
+
+
+@dataclass(frozen=True)
+class Related:
+    """A work related to the seed, with the evidence.
+
+    Attributes:
+        key: Its store key (or id for a work named in prose).
+        kind: ``source`` or ``work``.
+        label: Title.
+        score: The ranking score, 0..1.
+        coupling: Bibliographic-coupling cosine.
+        cocitation: Co-citation cosine.
+        concepts: Shared-concept score (Adamic–Adar, normalised).
+        organisations: Shared-organisation score (same).
+        cocited_by: Keys of the documents citing both.
+        shared_references: Keys of the works both cite.
+        shared_concepts: Labels of the concepts both have (directly or one level up).
+        shared_organisations: Names of the organisations both link to.
+        direct: ``cites`` (the seed cites it), ``cited by`` (it cites the seed) or "".
+        explanation: One line for people.
+    """
+
+    key: str
+    kind: str
+    label: str
+    score: float
+    coupling: float = 0.0
+    cocitation: float = 0.0
+    concepts: float = 0.0
+    organisations: float = 0.0
+    cocited_by: tuple[str, ...] = ()
+    shared_references: tuple[str, ...] = ()
+    shared_concepts: tuple[str, ...] = ()
+    shared_organisations: tuple[str, ...] = ()
+    direct: str = ""
+    explanation: str = ""
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _some(items: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(items[:limit])
+    return f"{shown}, …" if len(items) > limit else shown
+
+
+def _cosine(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b))
+
+
+def related(graph: Graph, key: str, by: str = "all", top: int = 10) -> list[Related]:
+    """Works related to one work, best first, each with its explanation.
+
+    Args:
+        graph: The graph.
+        key: The seed: a key, title or IRI of a source or work.
+        by: ``all``, ``cocitation``, ``coupling``, ``concepts`` or ``organisations``.
+        top: How many results at most.
+
+    Raises:
+        NameNotFound, AmbiguousName: The seed does not resolve.
+        UsageError: ``by`` is not one of :data:`BY`.
+    """
+    from kmgraph.errors import UsageError
+
+    if by not in BY:
+        raise UsageError(f"--by must be one of {', '.join(BY)}, not {by!r}")
+    view = _view(graph)
+    seed = str(resolve(graph, key, ["source", "work"]))
+    works = [n for n, d in view.nodes(data=True) if d["type"] in ("source", "work")]
+    refs: dict[str, set[str]] = defaultdict(set)
+    citers: dict[str, set[str]] = defaultdict(set)
+    topics: dict[str, set[str]] = defaultdict(set)
+    orgs: dict[str, set[str]] = defaultdict(set)
+    for u, v, t in view.edges(keys=True):
+        if t == "cites":
+            refs[u].add(v)
+            citers[v].add(u)
+        elif t == "subject":
+            topics[u].add(v)
+        elif t in ("publisher", "creator", "mentions") and view.nodes[v]["type"] == "organisation":
+            orgs[u].add(v)
+    broader = defaultdict(set)
+    for u, v, t in view.edges(keys=True):
+        if t == "broader":
+            broader[u].add(v)
+    expanded = {w: topics[w] | {b for c in topics[w] for b in broader[c]} for w in works}
+    concept_docs: dict[str, int] = defaultdict(int)
+    org_docs: dict[str, int] = defaultdict(int)
+    for w in works:
+        for c in expanded[w]:
+            concept_docs[c] += 1
+        for o in orgs[w]:
+            org_docs[o] += 1
+
+    def adamic_adar(shared: set[str], docs: dict[str, int]) -> float:
+        return sum(1 / math.log(max(docs[z], 2)) for z in shared)
+
+    self_k = adamic_adar(expanded[seed], concept_docs)
+    self_o = adamic_adar(orgs[seed], org_docs)
+    label = lambda n: str(view.nodes[n]["label"])  # noqa: E731
+    ident = lambda n: str(view.nodes[n]["key"])  # noqa: E731
+    results = []
+    for other in works:
+        if other == seed:
+            continue
+        cocited = sorted(ident(n) for n in citers[seed] & citers[other])
+        shared_refs = sorted(ident(n) for n in refs[seed] & refs[other])
+        shared_k = expanded[seed] & expanded[other]
+        shared_o = orgs[seed] & orgs[other]
+        cc = _cosine(citers[seed], citers[other])
+        bc = _cosine(refs[seed], refs[other])
+        kc = adamic_adar(shared_k, concept_docs) / self_k if self_k else 0.0
+        oc = adamic_adar(shared_o, org_docs) / self_o if self_o else 0.0
+        direct = "cites" if other in refs[seed] else "cited by" if seed in refs[other] else ""
+        score = {
+            "all": WEIGHTS["coupling"] * bc
+            + WEIGHTS["cocitation"] * cc
+            + WEIGHTS["concepts"] * kc
+            + WEIGHTS["organisations"] * oc
+            + WEIGHTS["direct"] * (1.0 if direct else 0.0),
+            "cocitation": cc,
+            "coupling": bc,
+            "concepts": kc,
+            "organisations": oc,
+        }[by]
+        if score <= 0:
+            continue
+        direct_k = topics[seed] & topics[other]
+        concept_labels = sorted(label(c) for c in direct_k) + sorted(label(c) for c in shared_k - direct_k)
+        org_labels = sorted(label(o) for o in shared_o)
+        parts = []
+        if cocited:
+            parts.append(f"cited together by {_plural(len(cocited), 'document')} ({_some(cocited)})")
+        if shared_refs:
+            parts.append(f"both cite {_plural(len(shared_refs), 'work')} ({_some(shared_refs)})")
+        if concept_labels and by in ("all", "concepts"):
+            parts.append(f"shares {_plural(len(concept_labels), 'concept')} ({_some(concept_labels)})")
+        if org_labels and by in ("all", "organisations"):
+            parts.append(f"shares {_plural(len(org_labels), 'organisation')} ({_some(org_labels)})")
+        if direct == "cites":
+            parts.append("cited by the seed")
+        elif direct:
+            parts.append("cites the seed")
+        results.append(
+            Related(
+                key=ident(other),
+                kind=str(view.nodes[other]["type"]),
+                label=label(other),
+                score=round(score, 4),
+                coupling=round(bc, 4),
+                cocitation=round(cc, 4),
+                concepts=round(kc, 4),
+                organisations=round(oc, 4),
+                cocited_by=tuple(cocited),
+                shared_references=tuple(shared_refs),
+                shared_concepts=tuple(concept_labels),
+                shared_organisations=tuple(org_labels),
+                direct=direct,
+                explanation="; ".join(parts),
+            )
+        )
+    results.sort(key=lambda r: (-r.score, r.key))
+    return results[: max(top, 0)]
+
+
+# --------------------------------------------------------------------------- paths
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One edge of a path, read from the earlier entity to the later one.
+
+    Attributes:
+        source: The entity the step starts from.
+        relation: How it reads ("is cited by", "is about" ...).
+        target: The entity it reaches.
+        edge: The edge type of the view (``cites``, ``subject`` ...).
+        forward: True when the edge points from ``source`` to ``target``.
+    """
+
+    source: Entity
+    relation: str
+    target: Entity
+    edge: str
+    forward: bool
+
+    def __str__(self) -> str:
+        return f"{self.source.label} ({self.source.kind}) {self.relation} {self.target.label} ({self.target.kind})"
+
+
+@dataclass(frozen=True)
+class Path:
+    """A shortest path between two entities; ``steps`` is empty when there is none."""
+
+    start: Entity
+    end: Entity
+    steps: tuple[PathStep, ...] = field(default_factory=tuple)
+
+    @property
+    def found(self) -> bool:
+        """True when the entities are connected (or the same)."""
+        return bool(self.steps) or self.start.iri == self.end.iri
+
+    def explain(self) -> list[str]:
+        """One line per step, for people."""
+        return [str(step) for step in self.steps]
+
+
+def _entity_of(view: nx.MultiDiGraph, node: str, graph: Graph) -> Entity:
+    names = _names(graph)
+    if node in names.entities:
+        return names.entities[node]
+    data = view.nodes[node]
+    return Entity(node, str(data["type"]), str(data["key"]), str(data["label"]))
+
+
+def path(graph: Graph, a: str, b: str) -> Path:
+    """The shortest path between two entities of any kind, explained edge by edge.
+
+    Edges are followed in both directions; among equally short paths the first in node
+    order wins, so the answer is stable.
+
+    Raises:
+        NameNotFound, AmbiguousName: A name does not resolve.
+    """
+    view = _view(graph)
+    start = entity(graph, a)
+    end = entity(graph, b)
+    if start.iri not in view or end.iri not in view:
+        return Path(start, end)
+    undirected = nx.Graph()
+    undirected.add_nodes_from(view.nodes)
+    for u, v in sorted(view.edges()):
+        if not undirected.has_edge(u, v):
+            undirected.add_edge(u, v)
+    try:
+        nodes = nx.shortest_path(undirected, start.iri, end.iri)
+    except nx.NetworkXNoPath:
+        return Path(start, end)
+    steps = []
+    for u, v in zip(nodes, nodes[1:], strict=False):
+        forward = sorted(view.get_edge_data(u, v, default={}))
+        backward = sorted(view.get_edge_data(v, u, default={}))
+        if forward:
+            edge, relation, is_forward = forward[0], EDGE_LABELS[forward[0]][0], True
+        else:
+            edge, relation, is_forward = backward[0], EDGE_LABELS[backward[0]][1], False
+        steps.append(PathStep(_entity_of(view, u, graph), relation, _entity_of(view, v, graph), edge, is_forward))
+    return Path(start, end, tuple(steps))
+
+
+# --------------------------------------------------------------------------- rank
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """An entity with its centrality score."""
+
+    id: str
+    kind: str
+    label: str
+    score: float
+
+
+def rank(graph: Graph, kind: str | None = None, method: str = "pagerank", top: int | None = 20) -> list[Ranked]:
+    """The most central entities, best first.
+
+    Args:
+        graph: The graph.
+        kind: Only this kind (``source``, ``work``, ``person``, ``organisation``,
+            ``concept``); ``source`` includes ingested documents and cited works.
+        method: ``pagerank`` (on the directed view: works pass importance to what they
+            cite, their creators, publishers and concepts) or ``degree`` (degree
+            centrality, directions ignored).
+        top: How many at most (None: all).
+
+    Raises:
+        UsageError: An unknown method or kind.
+    """
+    from kmgraph.errors import UsageError
+
+    if method not in ("pagerank", "degree"):
+        raise UsageError(f"--method must be pagerank or degree, not {method!r}")
+    if kind is not None and kind not in ("source", "work", "person", "organisation", "concept"):
+        raise UsageError(f"--type must be source, work, person, organisation or concept, not {kind!r}")
+    view = _view(graph)
+    simple = nx.DiGraph()
+    simple.add_nodes_from(view.nodes)
+    for u, v in view.edges():
+        simple.add_edge(u, v, weight=simple[u][v]["weight"] + 1.0 if simple.has_edge(u, v) else 1.0)
+    scores = nx.pagerank(simple, weight="weight") if method == "pagerank" else nx.degree_centrality(simple.to_undirected())
+    kinds = {"source": ("source", "work")}.get(kind or "", (kind,) if kind else None)
+    rows = [
+        Ranked(str(d["key"]), str(d["type"]), str(d["label"]), round(scores[n], 6))
+        for n, d in view.nodes(data=True)
+        if kinds is None or d["type"] in kinds
+    ]
+    rows.sort(key=lambda r: (-r.score, r.kind, r.id))
+    return rows if top is None else rows[:top]
+
+
+# --------------------------------------------------------------------------- clusters
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A community of the graph.
+
+    Attributes:
+        id: 1-based, largest community first.
+        size: Number of entities.
+        top_concepts: Labels of its most linked concepts (in it, or of its works).
+        sources: Keys of its sources and works.
+        organisations: Names of its organisations.
+        people: Names of its people.
+        concepts: Labels of its concepts.
+    """
+
+    id: int
+    size: int
+    top_concepts: tuple[str, ...]
+    sources: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    concepts: tuple[str, ...] = ()
+
+
+def clusters(graph: Graph, *, seed: int = 42, resolution: float = 1.0, min_size: int = 2, top_concepts: int = 5) -> list[Cluster]:
+    """Communities by Louvain (``networkx.community.louvain_communities``, seeded).
+
+    Args:
+        graph: The graph.
+        seed: The random seed (the same seed gives the same communities).
+        resolution: Louvain's resolution; above 1 gives smaller communities.
+        min_size: Leave out communities smaller than this.
+        top_concepts: How many concepts name each community.
+    """
+    view = _view(graph)
+    undirected = nx.Graph()
+    undirected.add_nodes_from(view.nodes)
+    for u, v in sorted(view.edges()):
+        w = undirected[u][v]["weight"] + 1.0 if undirected.has_edge(u, v) else 1.0
+        undirected.add_edge(u, v, weight=w)
+    found = nx.community.louvain_communities(undirected, weight="weight", resolution=resolution, seed=seed)
+    ordered = sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
+    out = []
+    for members in ordered:
+        if len(members) < min_size:
+            continue
+        member_set = set(members)
+        tally: dict[str, int] = defaultdict(int)
+        for node in members:
+            data = view.nodes[node]
+            if data["type"] == "concept":
+                tally[node] += sum(1 for u in view.predecessors(node) if u in member_set)
+            elif data["type"] in ("source", "work"):
+                for _, v, t in view.out_edges(node, keys=True):
+                    if t == "subject":
+                        tally[v] += 1
+        best = sorted(tally, key=lambda c: (-tally[c], str(view.nodes[c]["label"])))[:top_concepts]
+
+        def of(kind: str, attr: str = "label", nodes: list[str] = members) -> tuple[str, ...]:
+            kinds = ("source", "work") if kind == "source" else (kind,)
+            return tuple(sorted(str(view.nodes[n][attr]) for n in nodes if view.nodes[n]["type"] in kinds))
+
+        out.append(
+            Cluster(
+                id=len(out) + 1,
+                size=len(members),
+                top_concepts=tuple(str(view.nodes[c]["label"]) for c in best),
+                sources=of("source", "key"),
+                organisations=of("organisation"),
+                people=of("person"),
+                concepts=of("concept"),
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- SPARQL
+
+
+@dataclass(frozen=True)
+class SparqlResult:
+    """The result of a SPARQL query.
+
+    Attributes:
+        kind: ``select``, ``ask``, ``construct`` or ``describe``.
+        variables: Column names (SELECT).
+        rows: One dict per solution, values as strings (None when unbound).
+        boolean: The answer of an ASK.
+        graph: The graph of a CONSTRUCT or DESCRIBE.
+    """
+
+    kind: str
+    variables: tuple[str, ...] = ()
+    rows: tuple[dict[str, str | None], ...] = ()
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+
+def sparql(graph: Graph, query: str) -> SparqlResult:
+    """Run a SPARQL 1.1 query with the project prefixes bound (``work:``, ``cito:`` ...).
+
+    Raises:
+        InvalidQuery: The query does not parse (or is an update), or fails to run.
+    """
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        prepared = prepareQuery(query, initNs=PREFIXES)
+    except Exception as exc:  # pyparsing errors and rdflib's own
+        message = " ".join(str(exc).split())
+        raise InvalidQuery(f"invalid SPARQL query: {message[:300]}") from None
+    try:
+        result = graph.query(prepared)
+    except Exception as exc:
+        raise InvalidQuery(f"the SPARQL query failed: {' '.join(str(exc).split())[:300]}") from None
+    kind = str(result.type).lower()
+    if kind == "ask":
+        return SparqlResult("ask", boolean=bool(result.askAnswer))
+    if kind in ("construct", "describe"):
+        out = Graph()
+        for prefix, ns in PREFIXES.items():
+            out.bind(prefix, ns)
+        for triple in result.graph or ():
+            out.add(triple)
+        return SparqlResult(kind, graph=out)
+    variables = tuple(str(v) for v in (result.vars or ()))
+    rows = tuple(
+        {name: (None if row[i] is None else str(row[i])) for i, name in enumerate(variables)} for row in result
+    )
+    return SparqlResult("select", variables=variables, rows=rows)
+
