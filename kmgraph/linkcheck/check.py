@@ -1,0 +1,782 @@
+"""Check link requests over the network (and locally), politely and within a time budget.
+
+:func:`check_links` turns :class:`~kmgraph.linkcheck.collect.LinkRequest` records into
+:class:`~kmgraph.linkcheck.status.LinkResult` records, one per request, in the same order.
+
+How a URL is checked:
+
+- **Offline first.** Placeholders, ``mailto:`` (syntax), local files and their anchors,
+  ``--include``/``--exclude`` and schemes other than http(s) are settled without the
+  network.
+- **Safety.** The host is resolved before any request; link-local and cloud-metadata
+  addresses are never requested (``excluded``), nor private and loopback addresses when
+  ``exclude_private`` is set. Every redirect hop is checked the same way.
+- **Politeness.** ``concurrency`` worker threads (one pooled ``requests.Session`` each);
+  at most ``host_concurrency`` requests in flight per host, their starts at least
+  ``host_interval`` apart (both configurable per host); a ``Retry-After`` on a 429 holds
+  back every request to that host.
+- **HEAD, then GET.** HEAD first; a streamed GET (body read only as far as the checks
+  need, at most ``max_body`` bytes) when HEAD is refused (4xx other than 429, 501, or a
+  Cloudflare 503). Never a GET after a timeout. ``soft404`` and remote ``fragments`` use GET.
+- **Redirects** are followed by hand up to ``max_redirects``, each recorded; a loop is
+  ``broken``; a first hop 301/308 makes the result ``redirected`` (see
+  :attr:`~kmgraph.linkcheck.status.LinkResult.new_url`), 302/303/307 are followed silently.
+- **Retries** with exponential backoff and jitter after connection errors, 429, 502, 503
+  and 504; ``Retry-After`` (seconds or an HTTP date) is honoured up to ``retry_after_cap``.
+  Timeouts are not retried. Each URL has ``url_budget`` seconds in all; the run has
+  ``max_time``, after which what is left is ``timeout``.
+- **DOIs** are checked at ``{doi_resolver}/api/handles/<doi>`` (``responseCode`` 1: the
+  DOI exists; 100: it does not), so a publisher's bot wall never counts against a DOI.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import json
+import random
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urldefrag, urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from kmgraph.linkcheck.collect import LinkRequest, Target
+from kmgraph.linkcheck.config import CheckConfig
+from kmgraph.linkcheck.local import always_present, anchors_of_file, fragment_found, html_anchors, mailto_problem
+from kmgraph.linkcheck.status import PERMANENT_REDIRECTS, LinkResult, Status
+
+__all__ = [
+    "METADATA_ADDRESSES",
+    "METADATA_HOSTS",
+    "bot_challenge",
+    "check_links",
+    "forbidden_address",
+    "parse_retry_after",
+    "soft_404_reason",
+]
+
+#: Host names of cloud metadata services: never requested.
+METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata"})
+#: Addresses of cloud metadata services: never requested (most are link-local anyway).
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200")
+)
+
+_RETRY_CODES = frozenset({429, 502, 503, 504})
+_SMALL = 64 * 1024
+_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
+_SOFT_TITLE = re.compile(
+    r"not found|\b404\b|page (?:does not|doesn't|no longer) exists?|no longer (?:exists|available)|page unavailable",
+    re.I,
+)
+_SOFT_BODY = re.compile(
+    r"(?:page|resource|document) (?:you|that you) (?:requested|were looking for|are looking for|tried to access)"
+    r"(?: could not| cannot| can't| couldn't| was not| wasn't| is not| isn't)(?: be)? found"
+    r"|(?:page|resource|document) (?:you|that you) (?:requested|were looking for|are looking for)"
+    r" (?:does not|doesn't|no longer) exists?"
+    r"|this page (?:does not|doesn't) exist|\b404 not found\b|\berror 404\b",
+    re.I,
+)
+_CF_BODY = re.compile(
+    rb"just a moment|cf-chl|challenge-platform|attention required! \| cloudflare|checking your browser", re.I
+)
+_CHALLENGE_BODY = re.compile(rb"cf-chl|challenge-platform|_cf_chl_opt", re.I)
+
+
+class _OutOfTime(Exception):
+    """No time left in the URL's budget (or the run's)."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date).
+
+    >>> parse_retry_after("120"), parse_retry_after("soon")
+    (120.0, None)
+    >>> parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT",
+    ...                   now=datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC))
+    10.0
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def soft_404_reason(body: bytes) -> str | None:
+    """Why an HTML page served with 200 is really a "not found" page, or None.
+
+    >>> soft_404_reason(b"<html><title>Page Not Found</title></html>")
+    "the page says it is not there (title 'Page Not Found')"
+    >>> soft_404_reason(b"<title>Knowledge brokers</title><p>Welcome</p>") is None
+    True
+    """
+    text = body.decode("utf-8", errors="replace")
+    m = _TITLE.search(text)
+    if m:
+        title = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", m.group(1))).split())
+        if _SOFT_TITLE.search(title):
+            return f"the page says it is not there (title {title[:80]!r})"
+    plain = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+    m = _SOFT_BODY.search(plain)
+    if m:
+        return f"the page says it is not there ({m.group(0)!r})"
+    return None
+
+
+def bot_challenge(code: int, headers: Any, body: bytes = b"") -> str | None:
+    """Why a response is a bot wall's challenge rather than the page, or None.
+
+    Cloudflare marks its challenges with ``cf-mitigated: challenge``; without the header,
+    a 403 or 503 from ``server: cloudflare`` whose body carries its challenge markers
+    ("Just a moment", ``cf-chl``…) is one too.
+
+    >>> bot_challenge(403, {"cf-mitigated": "challenge"})
+    'bot challenge (Cloudflare)'
+    >>> bot_challenge(503, {"server": "cloudflare"}, b"<title>Just a moment...</title>")
+    'bot challenge (Cloudflare)'
+    >>> bot_challenge(503, {"server": "nginx"}, b"<title>Just a moment...</title>") is None
+    True
+    """
+    get = headers.get
+    if (get("cf-mitigated") or "").strip().lower() == "challenge":
+        return "bot challenge (Cloudflare)"
+    if (get("x-amzn-waf-action") or "").strip().lower() in ("challenge", "captcha"):
+        return "bot challenge (AWS WAF)"
+    if code in (403, 503) and body:
+        if "cloudflare" in (get("server") or "").lower() and _CF_BODY.search(body[:_SMALL]):
+            return "bot challenge (Cloudflare)"
+        if _CHALLENGE_BODY.search(body[:_SMALL]):
+            return "bot challenge"
+    return None
+
+
+def forbidden_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, *, exclude_private: bool) -> str | None:
+    """Why an address is never requested, or None when it may be.
+
+    >>> forbidden_address(ipaddress.ip_address("169.254.169.254"), exclude_private=False)
+    'cloud metadata address 169.254.169.254 is never requested'
+    >>> forbidden_address(ipaddress.ip_address("127.0.0.1"), exclude_private=True)
+    'private address 127.0.0.1 is not requested (--include-private checks it)'
+    >>> forbidden_address(ipaddress.ip_address("127.0.0.1"), exclude_private=False) is None
+    True
+    """
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip in METADATA_ADDRESSES:
+        return f"cloud metadata address {ip} is never requested"
+    if ip.is_link_local:
+        return f"link-local address {ip} is never requested"
+    if exclude_private and (not ip.is_global or ip.is_multicast):
+        return f"private address {ip} is not requested (--include-private checks it)"
+    return None
+
+
+class _Guard:
+    """Resolves each host once per run and says whether it may be requested."""
+
+    def __init__(self, exclude_private: bool) -> None:
+        self.exclude_private = exclude_private
+        self._cache: dict[str, tuple[Status, str] | None] = {}
+        self._lock = threading.Lock()
+
+    def check(self, host: str) -> tuple[Status, str] | None:
+        h = host.lower().rstrip(".")
+        with self._lock:
+            if h in self._cache:
+                return self._cache[h]
+        verdict = self._judge(h)
+        with self._lock:
+            self._cache[h] = verdict
+        return verdict
+
+    def _judge(self, h: str) -> tuple[Status, str] | None:
+        if h in METADATA_HOSTS:
+            return Status.EXCLUDED, f"{h} is a cloud metadata service and is never requested"
+        if h == "invalid" or h.endswith(".invalid"):  # RFC 6761: never resolves
+            return Status.NETWORK_ERROR, f"DNS: {h} does not resolve (.invalid is reserved)"
+        try:
+            addresses = {ipaddress.ip_address(h.split("%")[0])}
+        except ValueError:
+            try:
+                infos = socket.getaddrinfo(h, None, proto=socket.IPPROTO_TCP)
+            except (OSError, UnicodeError):
+                return Status.NETWORK_ERROR, f"DNS: cannot resolve {h}"
+            addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
+        for ip in sorted(addresses, key=str):
+            reason = forbidden_address(ip, exclude_private=self.exclude_private)
+            if reason:
+                return Status.EXCLUDED, reason
+        return None
+
+
+@dataclass
+class _HostState:
+    slots: threading.Semaphore
+    interval: float
+    next_start: float = 0.0
+    lock: threading.Lock = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+class _HostLimiter:
+    """Per-host concurrency and minimum interval between request starts."""
+
+    def __init__(self, config: CheckConfig) -> None:
+        self.config = config
+        self._hosts: dict[str, _HostState] = {}
+        self._lock = threading.Lock()
+
+    def _state(self, host: str) -> _HostState:
+        with self._lock:
+            state = self._hosts.get(host)
+            if state is None:
+                state = _HostState(
+                    threading.Semaphore(self.config.concurrency_for(host)), self.config.interval_for(host)
+                )
+                self._hosts[host] = state
+            return state
+
+    @contextmanager
+    def slot(self, host: str, end: float) -> Iterator[None]:
+        """Hold one of the host's slots, starting no sooner than its interval allows.
+
+        Raises:
+            _OutOfTime: The slot would come after ``end``.
+        """
+        state = self._state(host)
+        if not state.slots.acquire(timeout=max(0.0, end - time.monotonic())):
+            raise _OutOfTime
+        try:
+            with state.lock:
+                now = time.monotonic()
+                start = max(now, state.next_start)
+                if start >= end:
+                    raise _OutOfTime
+                state.next_start = start + state.interval
+            if start > now:
+                time.sleep(start - now)
+            yield
+        finally:
+            state.slots.release()
+
+    def defer(self, host: str, seconds: float) -> None:
+        """Start no request to ``host`` for ``seconds`` (a ``Retry-After``)."""
+        state = self._state(host)
+        with state.lock:
+            state.next_start = max(state.next_start, time.monotonic() + seconds)
+
+
+def _chain(exc: BaseException) -> Iterator[object]:
+    """The exception, its arguments, reasons and causes, breadth first."""
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo and len(seen) < 32:
+        item = todo.pop(0)
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        if isinstance(item, BaseException):
+            todo.extend(a for a in item.args if isinstance(a, BaseException))
+            for attr in ("reason", "__cause__", "__context__"):
+                nxt = getattr(item, attr, None)
+                if isinstance(nxt, BaseException):
+                    todo.append(nxt)
+
+
+def _classify(exc: requests.RequestException) -> tuple[Status, str, bool]:
+    """(status, message, retryable) for a failed request."""
+    from urllib3.exceptions import NameResolutionError
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return Status.TIMEOUT, "connect timed out", False
+    if isinstance(exc, requests.exceptions.Timeout):
+        return Status.TIMEOUT, "read timed out", False
+    if isinstance(exc, requests.exceptions.SSLError):
+        detail = str(exc).split("SSLError(")[-1].rstrip(")'\"")
+        return Status.NETWORK_ERROR, f"TLS: {detail[:160]}", False
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema | requests.exceptions.MissingSchema):
+        return Status.BROKEN, f"invalid URL: {exc}", False
+    chain = list(_chain(exc))
+    if any(isinstance(e, NameResolutionError | socket.gaierror) for e in chain):
+        return Status.NETWORK_ERROR, "DNS: cannot resolve the host", False
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return Status.NETWORK_ERROR, "connection refused", True
+    if any(isinstance(e, ConnectionResetError) for e in chain):
+        return Status.NETWORK_ERROR, "connection reset", True
+    if any(type(e).__name__ in ("RemoteDisconnected", "BadStatusLine", "IncompleteRead") for e in chain):
+        return Status.NETWORK_ERROR, "connection closed before a complete response", True
+    if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.ChunkedEncodingError):
+        return Status.NETWORK_ERROR, f"connection error: {str(exc)[:160]}", True
+    return Status.NETWORK_ERROR, f"{type(exc).__name__}: {str(exc)[:160]}", False
+
+
+@dataclass
+class _Verdict:
+    """What one fetch found out (internal)."""
+
+    status: Status
+    code: int | None = None
+    final_url: str | None = None
+    redirects: tuple[tuple[int, str], ...] = ()
+    error: str | None = None
+    method: str | None = None
+    attempts: int = 0
+    body: bytes = b""
+    truncated: bool = False
+    content_type: str = ""
+
+
+class _Checker:
+    def __init__(
+        self,
+        config: CheckConfig,
+        deadline: float | None,
+        session_factory: Callable[[], requests.Session] | None,
+    ) -> None:
+        self.config = config
+        self.deadline = deadline
+        self.guard = _Guard(config.exclude_private)
+        self.limiter = _HostLimiter(config)
+        self._factory = session_factory or self._new_session
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+        self._include = [re.compile(p) for p in config.include]
+        self._exclude = [re.compile(p) for p in config.exclude]
+
+    # sessions ------------------------------------------------------------------------
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=32, pool_maxsize=4, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    def session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._factory()
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def close(self) -> None:
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+
+    # offline -------------------------------------------------------------------------
+
+    def filtered(self, url: str) -> str | None:
+        if self._include and any(p.search(url) for p in self._include):
+            return None
+        for p in self._exclude:
+            if p.search(url):
+                return f"matches --exclude {p.pattern!r}"
+        if self._include:
+            return "matches no --include pattern"
+        return None
+
+    def offline(self, req: LinkRequest) -> LinkResult | None:
+        """The result of a request that needs no network, else None."""
+        def done(status: Status, error: str | None = None) -> LinkResult:
+            return LinkResult(req.url, status, error=error, checked_at=_now(), places=req.places)
+
+        if req.target is Target.PLACEHOLDER:
+            return done(Status.PLACEHOLDER, f"{req.url or 'an empty link'!s} is a placeholder, not a link")
+        if req.target is Target.MAILTO:
+            problem = mailto_problem(req.url)
+            return done(Status.BROKEN, problem) if problem else done(Status.OK)
+        if req.target is Target.UNSUPPORTED:
+            return done(Status.UNSUPPORTED, req.reason)
+        why = self.filtered(req.url)
+        if why:
+            return done(Status.EXCLUDED, why)
+        if req.target is Target.FILE:
+            return self.check_file(req)
+        if req.target is Target.HTTP:
+            try:
+                scheme = urlsplit(req.url).scheme.lower()
+            except ValueError as exc:
+                return done(Status.BROKEN, f"invalid URL: {exc}")
+            if scheme not in self.config.schemes or scheme not in ("http", "https"):
+                return done(Status.UNSUPPORTED, f"{scheme or 'no'} scheme: not checked")
+        return None
+
+    def check_file(self, req: LinkRequest) -> LinkResult:
+        started = time.monotonic()
+        path = req.path or ""
+
+        def done(status: Status, error: str | None = None) -> LinkResult:
+            return LinkResult(
+                req.url, status, error=error, elapsed=time.monotonic() - started, checked_at=_now(), places=req.places
+            )
+
+        p = Path(path)
+        if not p.exists():
+            return done(Status.BROKEN, f"file not found: {path}")
+        fragment = req.fragment
+        if fragment is None or always_present(fragment) or not p.is_file():
+            return done(Status.OK)
+        try:
+            anchors = anchors_of_file(p)
+        except OSError as exc:
+            return done(Status.BROKEN, f"cannot read {path}: {exc.strerror or exc}")
+        if anchors is None:
+            return done(Status.OK)
+        if not fragment_found(fragment, anchors, case_insensitive=p.suffix.lower() not in (".html", ".htm", ".xhtml")):
+            return done(Status.BROKEN, f"anchor #{fragment} not found in {path}")
+        return done(Status.OK)
+
+    # network -------------------------------------------------------------------------
+
+    def _backoff(self, n: int) -> float:
+        base = self.config.backoff
+        return base * (2**n) + random.uniform(0, base)
+
+    def _body_limit(self, resp: requests.Response, method: str, api: bool, want_body: bool) -> int:
+        if method == "HEAD":
+            return 0
+        ctype = resp.headers.get("content-type", "").lower()
+        length = resp.headers.get("content-length", "")
+        small = int(length) if length.isdigit() and int(length) <= _SMALL else 0
+        if api:
+            return _SMALL
+        if "html" in ctype or "xml" in ctype:
+            if 200 <= resp.status_code < 300:
+                return self.config.max_body
+            return min(_SMALL, self.config.max_body)
+        return small if not want_body else min(small, self.config.max_body)
+
+    def _request(
+        self, method: str, url: str, host: str, end: float, api: bool, want_body: bool
+    ) -> tuple[requests.Response, bytes, bool]:
+        cfg = self.config
+        with self.limiter.slot(host, end):
+            timeout = max(0.001, min(cfg.timeout, end - time.monotonic()))
+            headers = {"User-Agent": cfg.user_agent, "Accept": "application/json" if api else _ACCEPT}
+            headers.update(cfg.host(host).resolved_headers())
+            resp = self.session().request(
+                method, url, headers=headers, timeout=timeout, allow_redirects=False, stream=True
+            )
+            limit = self._body_limit(resp, method, api, want_body)
+            chunks: list[bytes] = []
+            size = 0
+            truncated = False
+            try:
+                if method == "HEAD":
+                    resp.content  # noqa: B018 - nothing to read; releases the connection to the pool
+                elif limit > 0:
+                    for chunk in resp.iter_content(16384):
+                        chunks.append(chunk)
+                        size += len(chunk)
+                        if size >= limit or time.monotonic() >= end:
+                            truncated = True
+                            break
+            except (requests.RequestException, OSError):
+                truncated = True
+            finally:
+                resp.close()
+            return resp, b"".join(chunks)[:limit], truncated
+
+    def fetch(self, url: str, *, api: bool = False, want_body: bool = False) -> _Verdict:
+        """Follow one URL to a verdict (redirects, fallbacks and retries included)."""
+        cfg = self.config
+        started = time.monotonic()
+        budget_end = started + cfg.url_budget
+        end = budget_end if self.deadline is None else min(budget_end, self.deadline)
+        run_limited = self.deadline is not None and self.deadline <= budget_end
+        redirects: list[tuple[int, str]] = []
+        seen = {url}
+        current = url
+        method = "GET" if (api or want_body or cfg.soft404) else "HEAD"
+        retries = 0
+        attempts = 0
+
+        def verdict(status: Status, error: str | None = None, code: int | None = None, **more: Any) -> _Verdict:
+            return _Verdict(
+                status,
+                code,
+                current if redirects else None,
+                tuple(redirects),
+                error,
+                method if attempts else None,
+                attempts,
+                **more,
+            )
+
+        def out_of_time(prefix: str = "") -> _Verdict:
+            why = (
+                f"the run's time limit (max_time {cfg.max_time:g} s) was reached"
+                if run_limited
+                else f"the URL's time budget ({cfg.url_budget:g} s) was used up"
+            )
+            return verdict(Status.TIMEOUT, prefix + why if not attempts else f"{prefix}{why} after {attempts} requests")
+
+        def wait(seconds: float) -> bool:
+            if time.monotonic() + seconds >= end:
+                return False
+            time.sleep(seconds)
+            return True
+
+        while True:
+            try:
+                parts = urlsplit(current)
+                host = (parts.hostname or "").lower()
+                parts.port  # noqa: B018 - raises ValueError for a bad port
+            except ValueError as exc:
+                return verdict(Status.BROKEN, f"invalid URL: {exc}")
+            scheme = parts.scheme.lower()
+            if scheme not in cfg.schemes or scheme not in ("http", "https"):
+                return verdict(Status.UNSUPPORTED, f"redirected to a {scheme or 'no'}-scheme URL, not checked")
+            if not host:
+                return verdict(Status.BROKEN, "invalid URL: no host")
+            refusal = self.guard.check(host)
+            if refusal:
+                return verdict(refusal[0], refusal[1])
+            if time.monotonic() >= end:
+                return out_of_time("not checked: " if not attempts else "")
+            try:
+                resp, body, truncated = self._request(method, current, host, end, api, want_body)
+            except _OutOfTime:
+                return out_of_time("not checked: " if not attempts else "")
+            except requests.RequestException as exc:
+                attempts += 1
+                status, message, retryable = _classify(exc)
+                if status is Status.TIMEOUT and time.monotonic() >= end - 0.05:
+                    return out_of_time(f"{message}: ")
+                if retryable and retries < cfg.retries:
+                    if not wait(self._backoff(retries)):
+                        return verdict(status, f"{message}; no time left to retry")
+                    retries += 1
+                    continue
+                return verdict(status, message + (f" (after {retries} retries)" if retries else ""))
+            attempts += 1
+            code = resp.status_code
+            headers = resp.headers
+            ctype = headers.get("content-type", "").lower()
+
+            if 300 <= code < 400 and code != 304 and not cfg.accepts(code):
+                location = headers.get("location")
+                if not location:
+                    return verdict(Status.BROKEN, f"HTTP {code} without a Location header", code)
+                nxt = urljoin(current, location.strip())
+                redirects.append((code, nxt))
+                if nxt in seen:
+                    return verdict(Status.BROKEN, f"redirect loop back to {nxt}", code)
+                if len(redirects) > cfg.max_redirects:
+                    return verdict(Status.BROKEN, f"more than {cfg.max_redirects} redirects", code)
+                seen.add(nxt)
+                current = nxt
+                continue
+
+            challenge = bot_challenge(code, headers, body)
+            if challenge:
+                return verdict(Status.BLOCKED, f"HTTP {code}: {challenge}", code)
+
+            if api and code in (200, 404):
+                return verdict(Status.OK, None, code, body=body, content_type=ctype)
+
+            if method == "HEAD" and (
+                (code >= 400 and code not in _RETRY_CODES)
+                or (code == 503 and "cloudflare" in headers.get("server", "").lower())
+            ):
+                method = "GET"  # HEAD refused or not trusted: ask again with GET
+                continue
+
+            if cfg.accepts(code):
+                if method == "GET" and 200 <= code < 300 and "html" in ctype and body:
+                    why = soft_404_reason(body)
+                    if why:
+                        return verdict(Status.SOFT_404, why, code)
+                status = Status.REDIRECTED if redirects and redirects[0][0] in PERMANENT_REDIRECTS else Status.OK
+                return verdict(status, None, code, body=body, truncated=truncated, content_type=ctype)
+
+            if code in _RETRY_CODES:
+                final = Status.RATE_LIMITED if code == 429 else Status.BROKEN
+                delay = parse_retry_after(headers.get("retry-after"))
+                if delay is not None and delay > cfg.retry_after_cap:
+                    return verdict(
+                        final, f"HTTP {code}: Retry-After {delay:.0f} s is beyond the cap of {cfg.retry_after_cap:g} s", code
+                    )
+                if retries < cfg.retries:
+                    pause = delay if delay is not None else self._backoff(retries)
+                    if code == 429 or delay is not None:
+                        self.limiter.defer(host, pause)
+                    if not wait(pause):
+                        return verdict(final, f"HTTP {code}; no time left to retry after {pause:.1f} s", code)
+                    retries += 1
+                    continue
+                return verdict(final, f"HTTP {code}" + (f" after {retries} retries" if retries else ""), code)
+
+            if code in (401, 403, 451, 999):
+                return verdict(Status.BLOCKED, f"HTTP {code}: the site refuses robots", code)
+            return verdict(Status.BROKEN, f"HTTP {code}", code)
+
+    def check_doi(self, doi: str) -> _Verdict:
+        resolver = self.config.doi_resolver.rstrip("/")
+        v = self.fetch(f"{resolver}/api/handles/{quote(doi, safe='/')}", api=True)
+        if v.status is not Status.OK:
+            return _Verdict(v.status, v.code, None, (), v.error, v.method, v.attempts)
+        try:
+            data = json.loads(v.body.decode("utf-8"))
+            rc = data.get("responseCode") if isinstance(data, dict) else None
+        except (UnicodeDecodeError, ValueError):
+            data, rc = {}, None
+        if rc == 1:
+            target = next(
+                (
+                    str(val.get("data", {}).get("value"))
+                    for val in data.get("values", [])
+                    if isinstance(val, dict) and val.get("type") == "URL" and isinstance(val.get("data"), dict)
+                ),
+                None,
+            )
+            return _Verdict(Status.OK, v.code, target, (), None, v.method, v.attempts)
+        if rc == 100 or (rc is None and v.code == 404):
+            return _Verdict(Status.BROKEN, v.code, None, (), "DOI not found at the resolver", v.method, v.attempts)
+        if rc == 200:
+            return _Verdict(Status.BROKEN, v.code, None, (), "DOI has no values at the resolver", v.method, v.attempts)
+        what = f"responseCode {rc}" if rc is not None else "an answer that is not handle JSON"
+        return _Verdict(Status.NETWORK_ERROR, v.code, None, (), f"the DOI resolver gave {what}", v.method, v.attempts)
+
+    def check_group(self, reqs: Sequence[LinkRequest]) -> list[LinkResult]:
+        """Check requests that share one fetch (a URL with different fragments, a DOI)."""
+        started = time.monotonic()
+        first = reqs[0]
+        want_anchors = self.config.fragments and any(
+            r.fragment is not None and not always_present(r.fragment) for r in reqs
+        )
+        try:
+            if first.target is Target.DOI:
+                v = self.check_doi(first.doi or "")
+            else:
+                v = self.fetch(urldefrag(first.url)[0], want_body=want_anchors)
+        except Exception as exc:  # noqa: BLE001 - one URL's failure is data, never the run's
+            v = _Verdict(Status.NETWORK_ERROR, error=f"unexpected {type(exc).__name__}: {exc}")
+        anchors = None
+        if want_anchors and v.status in (Status.OK, Status.REDIRECTED) and "html" in v.content_type:
+            anchors = html_anchors(v.body)
+        elapsed = time.monotonic() - started
+        out = []
+        for r in reqs:
+            status, error = v.status, v.error
+            if anchors is not None and r.fragment is not None and not fragment_found(r.fragment, anchors):
+                if v.truncated:
+                    error = f"anchor #{r.fragment} not in the first {self.config.max_body} bytes; not checked further"
+                else:
+                    status, error = Status.BROKEN, f"anchor #{r.fragment} not found"
+            out.append(
+                LinkResult(
+                    r.url,
+                    status,
+                    v.code,
+                    v.final_url,
+                    v.redirects,
+                    elapsed,
+                    error,
+                    _now(),
+                    r.places,
+                    v.method,
+                    v.attempts,
+                )
+            )
+        return out
+
+
+def _host_of(req: LinkRequest) -> str:
+    try:
+        return (urlsplit(req.url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def check_links(
+    requests_: Sequence[LinkRequest],
+    config: CheckConfig | None = None,
+    *,
+    progress: Callable[[LinkResult], None] | None = None,
+    session_factory: Callable[[], requests.Session] | None = None,
+) -> list[LinkResult]:
+    """Check every request; one result per request, in the same order.
+
+    Args:
+        requests_: The requests (from :func:`~kmgraph.linkcheck.collect.collect_links`).
+        config: The settings (the library's defaults when None).
+        progress: Called with each result as it is reached, on the calling thread.
+        session_factory: Makes the ``requests.Session`` of each worker thread (to mount
+            another transport, set proxies or certificates); by default a session with a
+            pooled adapter and no urllib3 retries.
+
+    Returns:
+        The results. Failures are results with a status and a reason, never exceptions.
+    """
+    cfg = config or CheckConfig()
+    deadline = None if cfg.max_time is None else time.monotonic() + cfg.max_time
+    checker = _Checker(cfg, deadline, session_factory)
+    results: list[LinkResult | None] = [None] * len(requests_)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, req in enumerate(requests_):
+        res = checker.offline(req)
+        if res is not None:
+            results[i] = res
+            if progress:
+                progress(res)
+            continue
+        key = ("doi", req.doi or "") if req.target is Target.DOI else ("http", urldefrag(req.url)[0])
+        groups.setdefault(key, []).append(i)
+
+    # Interleave hosts so that one big host does not hold every worker at its limit.
+    by_host: dict[str, list[tuple[str, str]]] = {}
+    for key, idxs in groups.items():
+        host = (urlsplit(cfg.doi_resolver).hostname or "") if key[0] == "doi" else _host_of(requests_[idxs[0]])
+        by_host.setdefault(host, []).append(key)
+    order: list[tuple[str, str]] = []
+    queues = list(by_host.values())
+    while queues:
+        order.extend(q.pop(0) for q in queues)
+        queues = [q for q in queues if q]
+
+    try:
+        if order:
+            with ThreadPoolExecutor(max_workers=min(cfg.concurrency, len(order)), thread_name_prefix="kmgraph-links") as pool:
+                futures = {pool.submit(checker.check_group, [requests_[i] for i in groups[key]]): key for key in order}
+                for fut in as_completed(futures):
+                    for i, res in zip(groups[futures[fut]], fut.result(), strict=True):
+                        results[i] = res
+                        if progress:
+                            progress(res)
+    finally:
+        checker.close()
+    return [r for r in results if r is not None]
