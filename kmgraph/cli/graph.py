@@ -1,0 +1,367 @@
+"""The knowledge-graph commands: ``graph build|validate|export``, ``query``, ``related``,
+``path``, ``rank``, ``clusters`` and ``sparql``. Option parsing and rendering only; the
+work is done by :mod:`kmgraph.graph`.
+
+Every command but ``graph build`` reads the saved graph (``--graph FILE``, default
+``.kmgraph/graph.nq``, or ``KMGRAPH_GRAPH``). Output: ``--format table`` for people,
+``json`` (documented in docs/graph.md) and ``csv`` for machines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kmgraph.cli import cli
+from kmgraph.cli.commands import STORE_OPTION, _table
+from kmgraph.errors import InputError, StoreError, UsageError
+
+GRAPH_OPTION = click.option(
+    "--graph",
+    "graph_path",
+    default=".kmgraph/graph.nq",
+    envvar="KMGRAPH_GRAPH",
+    show_default=True,
+    help="The saved graph (or set KMGRAPH_GRAPH).",
+)
+FORMAT_OPTION = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+
+GRAPH_EXIT_CODES = """\b
+Exit codes:
+  0  success
+  1  findings: SHACL violations (graph validate), no path (path)
+  2  usage error, an unknown or ambiguous name, an invalid SPARQL query
+  3  input error: an output file that cannot be written
+  4  store error: the store cannot be read
+  5  graph error: no saved graph yet, or it cannot be parsed (it is left as it is)
+"""
+
+
+def _load(graph_path: str) -> Any:
+    from kmgraph.graph.workspace import read_graph
+
+    return read_graph(graph_path)
+
+
+def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, widths: Sequence[int | None] | None = None) -> None:
+    """Rows as a table, JSON (a list of objects) or CSV (lists joined with '; ')."""
+    if fmt == "json":
+        click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2))
+        return
+
+    def cell(value: Any) -> str:
+        if isinstance(value, (list, tuple)):
+            return "; ".join(str(v) for v in value)
+        return "" if value is None else str(value)
+
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([cell(row.get(c)) for c in columns])
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    if not rows:
+        click.echo("(none)")
+        return
+    table = [[cell(row.get(c)) for c in columns] for row in rows]
+    click.echo(_table(table, list(columns), list(widths or [None] * len(columns))))
+
+
+def _write_output(output: str, text: str) -> None:
+    from kmgraph.references.store import atomic_write_text
+
+    try:
+        atomic_write_text(Path(output), text)
+    except StoreError as exc:  # the output file, not the store
+        raise InputError(exc.message, path=output) from None
+
+
+# graph -----------------------------------------------------------------------------
+
+
+@cli.group(epilog=GRAPH_EXIT_CODES)
+def graph() -> None:
+    """Build, check and export the knowledge graph of the store."""
+
+
+@graph.command("build", epilog=GRAPH_EXIT_CODES)
+@STORE_OPTION
+@GRAPH_OPTION
+@click.option("--full", is_flag=True, help="Ignore the saved graph: extract every document again.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def graph_build(store_path: str, graph_path: str, full: bool, fmt: str) -> None:
+    """Build the graph from the store and its documents, and save it.
+
+    Documents are re-read from the paths the store records (relative to the working
+    directory); one that has not changed since the last build keeps its graph.
+    """
+    from kmgraph.graph.workspace import update_graph
+
+    result = update_graph(store_path, graph_path, full=full)
+    report = result.report
+    if fmt == "json":
+        click.echo(json.dumps({**report.to_dict(), "graph": graph_path}, ensure_ascii=False, indent=2))
+        return
+    for warning in report.warnings:
+        click.echo(f"kmgraph: warning: {warning}", err=True)
+    click.echo(
+        f"{len(report.documents)} documents ({len(report.extracted)} extracted, {len(report.reused)} unchanged, "
+        f"{len(report.missing)} not found on disk), {report.quads} statements -> {graph_path}"
+    )
+
+
+@graph.command("validate", epilog=GRAPH_EXIT_CODES)
+@GRAPH_OPTION
+@FORMAT_OPTION
+def graph_validate(graph_path: str, fmt: str) -> None:
+    """Check the saved graph against the SHACL shapes (ontology/shapes.ttl).
+
+    Prints each violation as focus node, property path and message; exits 1 when there
+    is one.
+    """
+    from kmgraph.graph.validate import validate
+
+    report = validate(_load(graph_path))
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        _emit([asdict(v) for v in report.violations], ["focus", "path", "message", "value", "severity", "shape"], "csv")
+    else:
+        for violation in report.violations:
+            click.echo(f"{violation.severity.lower()}: {violation}")
+        click.echo("conforms" if report.conforms else f"{len(report.violations)} violations", err=True)
+    if not report.conforms:
+        sys.exit(1)
+
+
+@graph.command("export", epilog=GRAPH_EXIT_CODES)
+@GRAPH_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["turtle", "trig", "ntriples", "nquads", "jsonld", "graphml", "gexf"]),
+    default="turtle",
+    show_default=True,
+)
+@click.option("-o", "--output", help="Write to a file (default: stdout).")
+def graph_export(graph_path: str, fmt: str, output: str | None) -> None:
+    """Export the graph: Turtle, TriG, N-Triples, N-Quads, JSON-LD, GraphML or GEXF."""
+    from kmgraph.graph.export import export
+
+    text = export(_load(graph_path), fmt)
+    if output:
+        _write_output(output, text)
+        click.echo(f"{fmt} -> {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+# query -----------------------------------------------------------------------------
+
+
+def _years(text: str | None) -> tuple[int | None, int | None] | None:
+    if not text:
+        return None
+    m = re.fullmatch(r"\s*(\d{4})?\s*(?:(\.\.|-|–)\s*(\d{4})?)?\s*", text)
+    if not m or not (m.group(1) or m.group(3)):
+        raise UsageError(f"--year takes YEAR, FROM..TO, FROM.. or ..TO, not {text!r}")
+    lo = int(m.group(1)) if m.group(1) else None
+    hi = int(m.group(3)) if m.group(3) else (lo if not m.group(2) else None)
+    return lo, hi
+
+
+@cli.group(epilog=GRAPH_EXIT_CODES)
+def query() -> None:
+    """List sources, concepts and organisations of the graph, with counts."""
+
+
+@query.command("sources", epilog=GRAPH_EXIT_CODES)
+@click.option("--concept", help="About this concept (label, acronym or id) or a narrower one.")
+@click.option("--organisation", "--organization", "organisation", help="Published, created or named by it (or a part of it).")
+@click.option("--author", help="Created by this person or organisation.")
+@click.option("--year", help="A year or a range: 2010..2020, 2010.., ..2020.")
+@click.option("--sources/--works", "only", default=None, help="Only ingested documents, or only cited works.")
+@GRAPH_OPTION
+@FORMAT_OPTION
+def query_sources(concept: str | None, organisation: str | None, author: str | None, year: str | None, only: bool | None, graph_path: str, fmt: str) -> None:
+    """Sources and cited works, filtered by concept, organisation, author and year."""
+    from kmgraph.graph.query import sources
+
+    kind = None if only is None else ("source" if only else "work")
+    rows = sources(_load(graph_path), concept=concept, organisation=organisation, author=author, years=_years(year), kind=kind)
+    _emit(
+        [asdict(r) for r in rows],
+        ["key", "kind", "type", "year", "cites", "cited_by", "creators", "title"],
+        fmt,
+        [None, 6, 16, 4, 5, 8, 24, 60],
+    )
+
+
+@query.command("concepts", epilog=GRAPH_EXIT_CODES)
+@click.option("--all", "everything", is_flag=True, help="Also concepts of the scheme no document has.")
+@GRAPH_OPTION
+@FORMAT_OPTION
+def query_concepts(everything: bool, graph_path: str, fmt: str) -> None:
+    """Concepts with the number of documents about them and of occurrences."""
+    from kmgraph.graph.query import concepts
+
+    rows = concepts(_load(graph_path), all_concepts=everything)
+    _emit([asdict(r) for r in rows], ["id", "label", "documents", "occurrences", "broader"], fmt)
+
+
+@query.command("organisations", epilog=GRAPH_EXIT_CODES)
+@click.option("--all", "everything", is_flag=True, help="Also register entries nothing links to.")
+@GRAPH_OPTION
+@FORMAT_OPTION
+def query_organisations(everything: bool, graph_path: str, fmt: str) -> None:
+    """Organisations with the documents naming them and the works they published or wrote."""
+    from kmgraph.graph.query import organisations
+
+    rows = organisations(_load(graph_path), all_organisations=everything)
+    _emit(
+        [asdict(r) for r in rows],
+        ["id", "label", "registered", "documents", "occurrences", "published", "created"],
+        fmt,
+        [None, 50, None, None, None, None, None],
+    )
+
+
+# related, path, rank, clusters -------------------------------------------------------
+
+
+@cli.command(epilog=GRAPH_EXIT_CODES)
+@click.argument("key")
+@click.option(
+    "--by",
+    type=click.Choice(["all", "cocitation", "coupling", "concepts", "organisations"]),
+    default="all",
+    show_default=True,
+    help="Rank by one measure, or by all combined.",
+)
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
+@GRAPH_OPTION
+@FORMAT_OPTION
+def related(key: str, by: str, top: int, graph_path: str, fmt: str) -> None:
+    """Works related to KEY by co-citation, coupling, shared concepts and organisations.
+
+    Each result says why ("cited together by 3 documents; shares 2 concepts").
+    """
+    from kmgraph.graph.query import related as run
+
+    rows = run(_load(graph_path), key, by=by, top=top)
+    _emit([asdict(r) for r in rows], ["key", "score", "explanation", "label"], fmt, [None, None, 70, 50])
+
+
+@cli.command(epilog=GRAPH_EXIT_CODES)
+@click.argument("a")
+@click.argument("b")
+@GRAPH_OPTION
+@FORMAT_OPTION
+def path(a: str, b: str, graph_path: str, fmt: str) -> None:
+    """The shortest path between two entities, explained edge by edge.
+
+    A and B may be sources, works, people, organisations or concepts, named loosely.
+    Exits 1 when they are not connected.
+    """
+    from kmgraph.graph.query import path as run
+
+    found = run(_load(graph_path), a, b)
+    rows = [
+        {
+            "step": n,
+            "from": s.source.label,
+            "from_kind": s.source.kind,
+            "relation": s.relation,
+            "to": s.target.label,
+            "to_kind": s.target.kind,
+            "edge": s.edge,
+        }
+        for n, s in enumerate(found.steps, 1)
+    ]
+    if fmt == "table":
+        for n, step in enumerate(found.steps, 1):
+            click.echo(f"{n}. {step}")
+    else:
+        _emit(rows, ["step", "from", "from_kind", "relation", "to", "to_kind", "edge"], fmt)
+    if not found.found:
+        click.echo(f"kmgraph: no path between {found.start} and {found.end}", err=True)
+        sys.exit(1)
+
+
+@cli.command(epilog=GRAPH_EXIT_CODES)
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["source", "work", "person", "organisation", "concept"]),
+    help="Only this kind (source: documents and cited works).",
+)
+@click.option("--method", type=click.Choice(["pagerank", "degree"]), default="pagerank", show_default=True)
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True)
+@GRAPH_OPTION
+@FORMAT_OPTION
+def rank(kind: str | None, method: str, top: int, graph_path: str, fmt: str) -> None:
+    """The most central entities by PageRank or degree centrality."""
+    from kmgraph.graph.query import rank as run
+
+    rows = run(_load(graph_path), kind, method=method, top=top)
+    _emit([asdict(r) for r in rows], ["id", "kind", "score", "label"], fmt, [None, None, None, 60])
+
+
+@cli.command(epilog=GRAPH_EXIT_CODES)
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed of Louvain.")
+@click.option("--resolution", type=float, default=1.0, show_default=True, help="Above 1: smaller communities.")
+@click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True)
+@GRAPH_OPTION
+@FORMAT_OPTION
+def clusters(seed: int, resolution: float, min_size: int, graph_path: str, fmt: str) -> None:
+    """Communities of the graph (Louvain), each named by its top concepts."""
+    from kmgraph.graph.query import clusters as run
+
+    rows = run(_load(graph_path), seed=seed, resolution=resolution, min_size=min_size)
+    _emit([asdict(r) for r in rows], ["id", "size", "top_concepts", "sources", "organisations"], fmt, [None, None, 50, 50, 40])
+
+
+# sparql ----------------------------------------------------------------------------
+
+
+@cli.command(epilog=GRAPH_EXIT_CODES)
+@click.argument("query_text", metavar="QUERY|FILE")
+@GRAPH_OPTION
+@FORMAT_OPTION
+def sparql(query_text: str, graph_path: str, fmt: str) -> None:
+    """Run a SPARQL 1.1 query (text, or a file holding it) with the project prefixes bound.
+
+    SELECT gives rows, ASK true or false, CONSTRUCT and DESCRIBE Turtle (JSON-LD with
+    --format json).
+    """
+    from kmgraph.graph.export import export
+    from kmgraph.graph.query import sparql as run
+
+    text = query_text
+    candidate = Path(query_text)
+    if "\n" not in query_text and len(query_text) < 4096 and candidate.suffix.lower() in (".rq", ".sparql", ".txt"):
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read the query: {exc.strerror or exc}", path=query_text) from None
+    result = run(_load(graph_path), text)
+    if result.kind == "ask":
+        click.echo(json.dumps({"boolean": result.boolean}) if fmt == "json" else str(result.boolean).lower())
+        return
+    if result.graph is not None:
+        click.echo(export(result.graph, "jsonld" if fmt == "json" else "turtle"), nl=False)
+        return
+    _emit(list(result.rows), list(result.variables), fmt)
