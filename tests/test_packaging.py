@@ -28,6 +28,7 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_ontology(tmp_path: Path)
     names = zipfile.ZipFile(wheel).namelist()
     assert "kmgraph/ontology/data/concepts.ttl" in names
     assert "kmgraph/py.typed" in names
+    assert "kmgraph/references/crf/data/refparse.crfmodel" in names
     assert all(n.startswith(("kmgraph/", "kmgraph-")) for n in names), "only the kmgraph package is installed"
 
     env_dir = tmp_path / "venv"

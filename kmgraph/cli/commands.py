@@ -27,6 +27,26 @@ STORE_OPTION = click.option(
 )
 
 
+MODEL_OPTION = click.option(
+    "--model",
+    "model_path",
+    default=None,
+    help="Parse references with this CRF model (from `kmgraph refs train`) instead of the built-in parser.",
+)
+
+
+def _parser(model_path: str | None) -> Any:
+    """The reference parser the user chose: the built-in one, or a CRF model file."""
+    if model_path is None:
+        return None
+    import functools
+
+    from kmgraph.references.crf.model import load_model
+    from kmgraph.references.crf.parser import parse_reference_crf
+
+    return functools.partial(parse_reference_crf, model=load_model(model_path))
+
+
 def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
@@ -67,14 +87,15 @@ def _progress(items: Sequence[Any], label: str) -> Iterable[Any]:
 @cli.command()
 @click.argument("file")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
-def extract(file: str, fmt: str) -> None:
+@MODEL_OPTION
+def extract(file: str, fmt: str, model_path: str | None) -> None:
     """Everything found in one document: references, links, markers, concepts.
 
     The JSON output is a stable contract, documented in docs/extract-json.md.
     """
     from kmgraph.pipeline import extract as run
 
-    ex = run(file)
+    ex = run(file, parser=_parser(model_path))
     if fmt == "json":
         click.echo(_json(ex.to_dict()))
         return
@@ -117,14 +138,21 @@ def extract(file: str, fmt: str) -> None:
 @STORE_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-def ingest(paths: tuple[str, ...], store_path: str, fmt: str, dry_run: bool) -> None:
+@MODEL_OPTION
+def ingest(paths: tuple[str, ...], store_path: str, fmt: str, dry_run: bool, model_path: str | None) -> None:
     """Extract documents (files, folders, globs) and merge them into the store.
 
     Near-duplicates are merged and reported; edits made by hand in the store are kept.
     """
     from kmgraph.pipeline import ingest as run
 
-    report = run(list(paths), store_path, progress=lambda docs: _progress(docs, "Ingesting"), save=not dry_run)
+    report = run(
+        list(paths),
+        store_path,
+        parser=_parser(model_path),
+        progress=lambda docs: _progress(docs, "Ingesting"),
+        save=not dry_run,
+    )
     if fmt == "json":
         click.echo(_json(report.to_dict()))
         return
@@ -149,17 +177,19 @@ def refs() -> None:
 
 @refs.command("parse")
 @click.argument("text", nargs=-1)
-def refs_parse(text: tuple[str, ...]) -> None:
+@MODEL_OPTION
+def refs_parse(text: tuple[str, ...], model_path: str | None) -> None:
     """Parse reference strings into fields: one JSON object per line.
 
     With no TEXT, reads one reference per line from standard input.
     """
     from kmgraph.references.parse import parse_reference, split_label
 
+    parse = _parser(model_path) or parse_reference
     items = list(text) if text else [line for line in sys.stdin.read().splitlines() if line.strip()]
     for item in items:
         label, _rest = split_label(item)
-        parsed = parse_reference(item)
+        parsed = parse(item)
         out: dict[str, Any] = {"raw": item, "label": label, "confidence": round(parsed.confidence, 3), "fields": parsed.fields}
         if parsed.reason:
             out["reason"] = parsed.reason
@@ -305,6 +335,50 @@ def refs_export(store_path: str, fmt: str, output: str | None) -> None:
         click.echo(f"{len(store.entries)} entries -> {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@refs.command("train")
+@click.argument("data")
+@click.option("-o", "--output", required=True, help="The model file to write.")
+@click.option("--c1", default=0.05, show_default=True, type=float, help="L1 regularisation.")
+@click.option("--c2", default=0.01, show_default=True, type=float, help="L2 regularisation.")
+@click.option("--max-iterations", default=200, show_default=True, type=int)
+def refs_train(data: str, output: str, c1: float, c2: float, max_iterations: int) -> None:
+    """Train the reference parser on your own corrected references (JSON Lines).
+
+    DATA has one annotated reference per line, in the format of the shared training data
+    (see docs/refparse.md). Use the model with --model on extract, ingest and refs parse.
+    """
+    from kmgraph.references.crf.train import train
+
+    report = train(data, output, c1=c1, c2=c2, max_iterations=max_iterations)
+    click.echo(
+        f"{report.references} references, {report.tokens} tokens, {len(report.labels)} labels "
+        f"in {report.seconds:.1f} s -> {report.model_path} ({report.size / 1024:.0f} KB)"
+    )
+
+
+@refs.command("review")
+@STORE_OPTION
+@MODEL_OPTION
+@click.option("--limit", default=20, show_default=True, type=int, help="How many entries to list.")
+@click.option("--below", default=1.0, show_default=True, type=float, help="Only entries below this confidence.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def refs_review(store_path: str, model_path: str | None, limit: int, below: float, fmt: str) -> None:
+    """The store's least certain references first, the raw string beside the fields."""
+    from kmgraph.references.crf.review import review
+
+    items = review(store_path, model=model_path, limit=limit, below=below)
+    if fmt == "json":
+        click.echo(_json([{**asdict(i)} for i in items]))
+        return
+    for item in items:
+        click.echo(f"{item.confidence:.2f}  {item.key}")
+        click.echo(f"      raw:    {item.raw}")
+        stored = "; ".join(f"{k}={v}" for k, v in item.fields.items() if not k.startswith("kmgraph-"))
+        click.echo(f"      stored: {stored}")
+        if item.reason:
+            click.echo(f"      why:    {item.reason}")
 
 
 # links -----------------------------------------------------------------------------
