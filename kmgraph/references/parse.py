@@ -63,6 +63,8 @@ _PAGE = r"(?:[A-Za-z]{0,2}\d+[A-Za-z]?)"
 _PAGES = rf"(?:{_PAGE}(?:\s*{_DASH}\s*{_PAGE})?)"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\ufeff]")
+# Control characters worth telling the user about (tabs and line breaks are ordinary).
+_STRAY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e]")
 _SOFT_HYPHEN = re.compile("\u00ad")
 
 _BULLET = re.compile(r"^(?:[•·▪◦‣●○■□➢➤►✓✔]|[-*–—](?=\s))\s*")
@@ -1264,23 +1266,41 @@ def parse_reference(text: str) -> ParsedReference:
         return ParsedReference(raw=raw, fields={}, confidence=0.0, reason=f"parser error: {exc!r}")
 
 
-def _parse(raw: str) -> ParsedReference:
+def prepare_reference(raw: str, *, parser: str) -> tuple[str, float, list[str]]:
+    """Guard a reference string before any parser sees it; shared by every parser.
+
+    Cleans it (Unicode forms, soft hyphens, control characters), caps its length, drops a
+    list label and notes a non-Latin script, each lowering the confidence ceiling.
+
+    Args:
+        raw: The string as given.
+        parser: Who parses it, for the reasons ("the rule-based parser", "the model").
+
+    Returns:
+        ``(text, confidence ceiling, reasons)``; ``text`` is empty when nothing is left.
+    """
     reasons: list[str] = []
     cap = 1.0
-    s = raw
-    if len(s) > MAX_REFERENCE_LENGTH * 4:
-        s = s[: MAX_REFERENCE_LENGTH * 4]
+    s = raw[: MAX_REFERENCE_LENGTH * 4]
+    if _STRAY_CONTROL.search(s):
+        reasons.append("control characters removed; check the source text")
+        cap = 0.5
     s = _clean(s)
     if len(s) > MAX_REFERENCE_LENGTH:
         s = s[:MAX_REFERENCE_LENGTH]
         reasons.append(f"longer than {MAX_REFERENCE_LENGTH} characters; parsed the start only")
         cap = 0.2
     _, s = split_label(s)
+    if s and _latin_share(s) < 0.5:
+        reasons.append(f"mostly non-Latin script; {parser} knows Latin-script references only")
+        cap = min(cap, 0.2)
+    return s, cap, reasons
+
+
+def _parse(raw: str) -> ParsedReference:
+    s, cap, reasons = prepare_reference(raw, parser="the rule-based parser")
     if not s:
         return ParsedReference(raw=raw, fields={}, confidence=0.0, reason="empty reference")
-    if _latin_share(s) < 0.5:
-        reasons.append("mostly non-Latin script; the rule-based parser knows Latin-script styles only")
-        cap = min(cap, 0.2)
 
     fields: dict[str, Any] = {}
     loc: dict[str, Any] = {}

@@ -154,7 +154,7 @@ def test_url_budget_bounds_retries(server: LoopbackServer) -> None:
     started = time.monotonic()
     result = check_one(server.url("/ratelimit/b?after=3"), url_budget=1.0)
     assert result.status is Status.RATE_LIMITED and "no time left" in (result.error or "")
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 2.0  # it does not wait the 3 s Retry-After
 
 
 def test_connection_reset_is_a_network_error_after_retries(server: LoopbackServer) -> None:

@@ -23,9 +23,7 @@ from kmgraph.records import ParsedReference
 from kmgraph.references.crf.features import tokenize
 from kmgraph.references.crf.model import CRFModel, default_model
 from kmgraph.references.crf.normalise import normalise
-from kmgraph.references.parse import MAX_REFERENCE_LENGTH, _clean, _latin_share, split_label
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e]")
+from kmgraph.references.parse import prepare_reference
 
 __all__ = ["MAX_TOKENS", "parse_reference_crf", "parse_tokens"]
 
@@ -69,25 +67,11 @@ def parse_reference_crf(text: str, *, model: CRFModel | str | Path | None = None
 
 
 def _parse(raw: str, model: CRFModel) -> ParsedReference:
-    reasons: list[str] = []
-    cap = 1.0
-    s = raw[: MAX_REFERENCE_LENGTH * 4]
-    if _CONTROL.search(s):
-        reasons.append("control characters removed; check the source text")
-        cap = 0.5
-    s = _clean(s)
-    if len(s) > MAX_REFERENCE_LENGTH:
-        s = s[:MAX_REFERENCE_LENGTH]
-        reasons.append(f"longer than {MAX_REFERENCE_LENGTH} characters; parsed the start only")
-        cap = 0.2
-    _, s = split_label(s)
+    s, cap, reasons = prepare_reference(raw, parser="the model")
     if not s:
         return ParsedReference(raw=raw, fields={}, confidence=0.0, reason="empty reference")
     if not re.search(r"[^\W_]", s):
         return ParsedReference(raw=raw, fields={}, confidence=0.0, reason="no words in the reference")
-    if _latin_share(s) < 0.5:
-        reasons.append("mostly non-Latin script; the model was trained on Latin-script references")
-        cap = min(cap, 0.2)
     tokens = tokenize(s)
     if len(tokens) > MAX_TOKENS:
         tokens = tokens[:MAX_TOKENS]
