@@ -19,7 +19,8 @@ __all__ = ["main", "cli"]
 EXIT_CODES = """\b
 Exit codes:
   0  success
-  1  findings: refs lint found errors, graph validate a violation, links check a failing link
+  1  findings: refs lint found errors, graph validate a violation, links check a failing
+     link, path no path
   2  usage error: unknown option, missing argument
   3  input error: a file you named cannot be found, read or written
   4  store error: the BibTeX store cannot be read or written, or is locked

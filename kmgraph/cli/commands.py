@@ -340,9 +340,9 @@ def refs_export(store_path: str, fmt: str, output: str | None) -> None:
 @refs.command("train")
 @click.argument("data")
 @click.option("-o", "--output", required=True, help="The model file to write.")
-@click.option("--c1", default=0.05, show_default=True, type=float, help="L1 regularisation.")
-@click.option("--c2", default=0.01, show_default=True, type=float, help="L2 regularisation.")
-@click.option("--max-iterations", default=200, show_default=True, type=int)
+@click.option("--c1", default=0.05, show_default=True, type=click.FloatRange(0), help="L1 regularisation.")
+@click.option("--c2", default=0.01, show_default=True, type=click.FloatRange(0), help="L2 regularisation.")
+@click.option("--max-iterations", default=200, show_default=True, type=click.IntRange(1))
 def refs_train(data: str, output: str, c1: float, c2: float, max_iterations: int) -> None:
     """Train the reference parser on your own corrected references (JSON Lines).
 
@@ -361,8 +361,8 @@ def refs_train(data: str, output: str, c1: float, c2: float, max_iterations: int
 @refs.command("review")
 @STORE_OPTION
 @MODEL_OPTION
-@click.option("--limit", default=20, show_default=True, type=int, help="How many entries to list.")
-@click.option("--below", default=1.0, show_default=True, type=float, help="Only entries below this confidence.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1), help="How many entries to list.")
+@click.option("--below", default=1.0, show_default=True, type=click.FloatRange(0, 1), help="Only entries below this confidence.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def refs_review(store_path: str, model_path: str | None, limit: int, below: float, fmt: str) -> None:
     """The store's least certain references first, the raw string beside the fields."""

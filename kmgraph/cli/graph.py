@@ -180,6 +180,8 @@ def _years(text: str | None) -> tuple[int | None, int | None] | None:
         raise UsageError(f"--year takes YEAR, FROM..TO, FROM.. or ..TO, not {text!r}")
     lo = int(m.group(1)) if m.group(1) else None
     hi = int(m.group(3)) if m.group(3) else (lo if not m.group(2) else None)
+    if lo is not None and hi is not None and lo > hi:
+        raise UsageError(f"--year {text!r} runs backwards; write FROM..TO with FROM first")
     return lo, hi
 
 
@@ -322,7 +324,7 @@ def rank(kind: str | None, method: str, top: int, graph_path: str, fmt: str) -> 
 
 @cli.command(epilog=GRAPH_EXIT_CODES)
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed of Louvain.")
-@click.option("--resolution", type=float, default=1.0, show_default=True, help="Above 1: smaller communities.")
+@click.option("--resolution", type=click.FloatRange(0, 1000, min_open=True), default=1.0, show_default=True, help="Above 1: smaller communities.")
 @click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True)
 @GRAPH_OPTION
 @FORMAT_OPTION

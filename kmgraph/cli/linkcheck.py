@@ -33,6 +33,22 @@ Exit codes:
 _STATUSES = ", ".join(s.value for s in Status)
 
 
+def _http_url(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An http(s) URL with a host, or a usage error naming the option."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise click.BadParameter(f"{value!r} is not an http(s) URL with a host", param=param)
+    return value
+
+
 @links.command("check", epilog=LINKS_EXIT_CODES)
 @click.argument("paths", nargs=-1)
 @click.option("--store", "store_path", default=None, metavar="DIR", help="Also check the links of this BibTeX store.")
@@ -54,8 +70,8 @@ _STATUSES = ", ".join(s.value for s in Status)
 @click.option("--exclude", multiple=True, metavar="RE", help="Do not check URLs matching this regex (repeatable).")
 @click.option("--accept", default="200..299", show_default=True, metavar="RANGES", help="Status codes that count as ok, e.g. 200..299,403.")
 @click.option("--exclude-private/--include-private", default=True, show_default=True, help="Skip private and loopback addresses (link-local and cloud metadata are always skipped).")
-@click.option("--base-url", default=None, metavar="URL", help="Join relative links to this URL and check them over the network.")
-@click.option("--doi-resolver", default=_D.doi_resolver, show_default=True, metavar="URL", help="DOI resolver whose handle API checks DOIs.")
+@click.option("--base-url", default=None, metavar="URL", callback=_http_url, help="Join relative links to this URL and check them over the network.")
+@click.option("--doi-resolver", default=_D.doi_resolver, show_default=True, metavar="URL", callback=_http_url, help="DOI resolver whose handle API checks DOIs.")
 @click.option("--user-agent", default=_D.user_agent, show_default=True, metavar="UA")
 @click.option("--fragments", is_flag=True, help="Check #fragments of remote HTML pages too (local files always).")
 @click.option("--soft-404", "soft404", is_flag=True, help="GET pages (not HEAD) to catch 'not found' pages served with 200.")

@@ -907,17 +907,37 @@ def sparql(graph: Graph, query: str) -> SparqlResult:
     Raises:
         InvalidQuery: The query does not parse (or is an update), or fails to run.
     """
+    import rdflib.plugins.sparql as rdflib_sparql
     from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
 
+    # The query runs on the built graph only: FROM <…> loads nothing from disk or the web.
+    rdflib_sparql.SPARQL_LOAD_GRAPHS = False
     try:
         prepared = prepareQuery(query, initNs=PREFIXES)
     except Exception as exc:  # pyparsing errors and rdflib's own
         message = " ".join(str(exc).split())
         raise InvalidQuery(f"invalid SPARQL query: {message[:300]}") from None
+
+    def has_service(node: object) -> bool:
+        if isinstance(node, CompValue):
+            return node.name == "ServiceGraphPattern" or any(has_service(v) for v in node.values())
+        if isinstance(node, (list, tuple)):
+            return any(has_service(v) for v in node)
+        return False
+
+    if has_service(prepared.algebra):
+        raise InvalidQuery("SERVICE is not supported: queries run on the local graph only")
     try:
-        result = graph.query(prepared)
-    except Exception as exc:
+        return _run_sparql(graph, prepared)
+    except InvalidQuery:
+        raise
+    except Exception as exc:  # evaluation is lazy: errors surface while reading results
         raise InvalidQuery(f"the SPARQL query failed: {' '.join(str(exc).split())[:300]}") from None
+
+
+def _run_sparql(graph: Graph, prepared: Any) -> SparqlResult:
+    result = graph.query(prepared)
     kind = str(result.type).lower()
     if kind == "ask":
         return SparqlResult("ask", boolean=bool(result.askAnswer))

@@ -25,7 +25,7 @@ from typing import Any
 
 from rdflib import Dataset
 
-from kmgraph.errors import StoreError
+from kmgraph.errors import InputError, StoreError
 from kmgraph.graph.build import PROVENANCE_GRAPH, STORE_GRAPH, BuildResult, build, new_dataset
 from kmgraph.graph.errors import CorruptGraph, GraphError, GraphNotFound
 from kmgraph.graph.serialize import nquads
@@ -86,14 +86,14 @@ def write_graph(dataset: Dataset, path: str | os.PathLike[str] | None = None) ->
     """Write a dataset as sorted N-Quads, atomically; create the folder when missing.
 
     Raises:
-        GraphError: The file or its folder cannot be written.
+        InputError: The file or its folder cannot be written (exit 3).
     """
     file = Path(path) if path is not None else default_graph_path()
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(file, nquads(dataset))
-    except (OSError, StoreError) as exc:
-        raise GraphError(f"cannot write the graph: {getattr(exc, 'message', exc)}", path=str(file)) from exc
+    except (OSError, StoreError) as exc:  # an output file that cannot be written: exit 3
+        raise InputError(f"cannot write the graph: {getattr(exc, 'message', exc)}", path=str(file)) from exc
     return file
 
 
@@ -120,13 +120,20 @@ def update_graph(
     Raises:
         CorruptGraph: The saved graph cannot be parsed (and ``full`` is false); the file
             is left as it is.
-        GraphError: The file cannot be written.
+        InputError: The file cannot be written, or is a folder.
+        StoreError: The store cannot be read, or has no entries.
     """
     file = Path(path) if path is not None else default_graph_path()
+    if file.is_dir():
+        raise InputError("is a folder; --graph takes the graph file", path=str(file))
+    target = store if isinstance(store, Store) else Store.open(store)
+    if not target.entries:
+        # An empty graph would only be refused by every query afterwards.
+        raise StoreError("the store has no entries; `kmgraph ingest DOCUMENTS --store PATH` fills it", path=str(target.path))
     previous = None
     if not full and file.exists():
         previous = read_graph(file)
-    result = build(store, previous=previous, **options)
+    result = build(target, previous=previous, **options)
     if save:
         write_graph(result.dataset, file)
     return result

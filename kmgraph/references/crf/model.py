@@ -28,7 +28,7 @@ from typing import Any
 
 import pycrfsuite
 
-from kmgraph.errors import DocumentNotFound, MalformedInput
+from kmgraph.errors import DocumentNotFound, InputError, MalformedInput
 from kmgraph.references.crf.features import FeatureExtractor, Lexicon
 
 __all__ = ["MODEL_FORMAT", "CRFModel", "default_model", "default_model_path", "load_model"]
@@ -111,8 +111,13 @@ def write_model_file(
     import tempfile
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise InputError("is a folder; -o takes the model file to write", path=str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write the model: {exc.strerror or exc}", path=str(path)) from None
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
@@ -128,6 +133,9 @@ def write_model_file(
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write the model: {exc.strerror or exc}", path=str(path)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -141,6 +149,8 @@ def load_model(path: str | Path) -> CRFModel:
         MalformedInput: When the file is not a model file of this version.
     """
     path = Path(path)
+    if path.is_dir():
+        raise MalformedInput("is a folder, not a model file", path=str(path))
     try:
         with zipfile.ZipFile(path) as zf:
             meta = json.loads(zf.read("meta.json"))
@@ -151,6 +161,8 @@ def load_model(path: str | Path) -> CRFModel:
         raise DocumentNotFound("model file not found", path=str(path)) from exc
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise MalformedInput(f"not a kmgraph reference-parser model ({exc})", path=str(path)) from exc
+    except OSError as exc:
+        raise MalformedInput(f"cannot read the model: {exc.strerror or exc}", path=str(path)) from exc
     if meta.get("format") != MODEL_FORMAT:
         raise MalformedInput(f"model format {meta.get('format')!r} is not {MODEL_FORMAT}; retrain it", path=str(path))
     return CRFModel(crf, lexicon, meta, attributes)

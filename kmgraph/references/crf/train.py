@@ -73,21 +73,28 @@ def read_annotated(path: str | Path) -> list[list[tuple[str, str]]]:
     if not path.is_file():
         raise DocumentNotFound("training data not found", path=str(path))
     out: list[list[tuple[str, str]]] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-                pairs = [(str(t), str(lab)) for t, lab in rec["tokens"]]
-            except (ValueError, KeyError, TypeError) as exc:
-                raise MalformedInput(f"not an annotated reference ({exc})", path=str(path), line=lineno) from exc
-            # Re-tokenise each token the way the parser will (fullwidth punctuation).
-            seq: list[tuple[str, str]] = []
-            for tok, lab in pairs:
-                seq.extend((t, lab) for t in tokenize(tok))
-            if seq:
-                out.append(seq)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedInput(f"not UTF-8 JSON Lines of annotated references ({exc.reason})", path=str(path)) from None
+    except OSError as exc:
+        raise DocumentNotFound(f"cannot read the training data: {exc.strerror or exc}", path=str(path)) from None
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            pairs = [(t, lab) for t, lab in rec["tokens"]]
+            if not all(isinstance(t, str) and t and isinstance(lab, str) and lab for t, lab in pairs):
+                raise ValueError("every token must be a [text, label] pair of strings")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MalformedInput(f"not an annotated reference ({exc})", path=str(path), line=lineno) from exc
+        # Re-tokenise each token the way the parser will (fullwidth punctuation).
+        seq: list[tuple[str, str]] = []
+        for tok, lab in pairs:
+            seq.extend((t, lab) for t in tokenize(tok))
+        if seq:
+            out.append(seq)
     if not out:
         raise MalformedInput("no annotated references", path=str(path))
     return out
