@@ -282,27 +282,13 @@ class SourceRow:
 
 
 def _narrower_closure(graph: Graph, root: URIRef) -> set[URIRef]:
-    seen = {root}
-    todo = [root]
-    while todo:
-        current = todo.pop()
-        for child in graph.subjects(SKOS.broader, current):
-            if isinstance(child, URIRef) and child not in seen:
-                seen.add(child)
-                todo.append(child)
-    return seen
+    """The concept and every concept narrower than it, at any depth."""
+    return {c for c in graph.transitive_subjects(SKOS.broader, root) if isinstance(c, URIRef)}
 
 
 def _sub_organisations(graph: Graph, root: URIRef) -> set[URIRef]:
-    seen = {root}
-    todo = [root]
-    while todo:
-        current = todo.pop()
-        for child in graph.subjects(ORG.subOrganizationOf, current):
-            if isinstance(child, URIRef) and child not in seen:
-                seen.add(child)
-                todo.append(child)
-    return seen
+    """The organisation and every part of it, at any depth."""
+    return {o for o in graph.transitive_subjects(ORG.subOrganizationOf, root) if isinstance(o, URIRef)}
 
 
 def sources(

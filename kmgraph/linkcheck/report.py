@@ -83,6 +83,17 @@ class LinkReport:
         return bool(self.failures)
 
 
+def _describe(r: LinkResult, gap: str = " ") -> str:
+    """``code url → target (error)``: the part of a result line every report shares."""
+    text = f"{r.code if r.code is not None else '-'} {r.url}"
+    target = _target(r)
+    if target:
+        text += f" → {target}"
+    if r.error:
+        text += f"{gap}({r.error})"
+    return text
+
+
 def _target(r: LinkResult) -> str | None:
     if r.status is Status.REDIRECTED:
         return r.new_url
@@ -138,13 +149,7 @@ def render_text(report: LinkReport, *, show_all: bool = False, color: bool = Fal
         status = r.status.value
         if color:
             status = f"\x1b[{'1;' if r.status in report.fail_on else ''}{_COLORS[r.status]}m{status}\x1b[0m"
-        text = f"{path}:{line}:{col}: {status} {r.code if r.code is not None else '-'} {r.url}"
-        target = _target(r)
-        if target:
-            text += f" → {target}"
-        if r.error:
-            text += f"  ({r.error})"
-        lines.append(text)
+        lines.append(f"{path}:{line}:{col}: {status} {_describe(r, gap='  ')}")
     if lines:
         lines.append("")
     lines.append(summary_line(report))
@@ -215,12 +220,7 @@ def render_github(report: LinkReport, *, show_all: bool = False) -> str:
     lines = []
     for path, line, col, r in _rows(report, show_all):
         level = "error" if r.status in report.fail_on else ("notice" if r.status in QUIET else "warning")
-        message = f"{r.status.value} {r.code if r.code is not None else '-'} {r.url}"
-        target = _target(r)
-        if target:
-            message += f" → {target}"
-        if r.error:
-            message += f" ({r.error})"
+        message = f"{r.status.value} {_describe(r)}"
         props = [] if path.startswith("<") else [f"file={_escape_property(path)}", f"line={line}", f"col={col}"]
         props.append(f"title={_escape_property(f'kmgraph links: {r.status.value}')}")
         lines.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
