@@ -48,3 +48,13 @@ def seed_path(stem: str) -> Path:
     if not path.is_file():
         pytest.skip(SKIP_NO_SHARED)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _private_link_status(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test records link verdicts in a file of its own, never in the checkout's workspace.
+
+    ``kmgraph links check`` records by default in ``.kmgraph/link-status.json`` under the
+    working directory; tests that want that path delete the variable themselves.
+    """
+    monkeypatch.setenv("KMGRAPH_LINK_STATUS", str(tmp_path_factory.mktemp("link-status") / "link-status.json"))

@@ -29,6 +29,7 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_ontology(tmp_path: Path)
     assert "kmgraph/ontology/data/concepts.ttl" in names
     assert "kmgraph/py.typed" in names
     assert "kmgraph/references/crf/data/refparse.crfmodel" in names
+    assert "kmgraph/graph/assets/view.js" in names and "kmgraph/graph/assets/view.css" in names
     assert all(n.startswith(("kmgraph/", "kmgraph-")) for n in names), "only the kmgraph package is installed"
 
     env_dir = tmp_path / "venv"

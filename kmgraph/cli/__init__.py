@@ -59,4 +59,6 @@ def main() -> None:
 # Register the commands (imported for their side effect on `cli`).
 from kmgraph.cli import commands as _commands  # noqa: E402,F401
 from kmgraph.cli import graph as _graph  # noqa: E402,F401
+from kmgraph.cli import graph_view as _graph_view  # noqa: E402,F401
 from kmgraph.cli import linkcheck as _linkcheck  # noqa: E402,F401
+from kmgraph.cli import links_fix as _links_fix  # noqa: E402,F401

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -293,15 +294,32 @@ def refs_search(text: str, store_path: str, fmt: str) -> None:
 @STORE_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Fail on warnings as well as errors.")
-def refs_lint(store_path: str, fmt: str, strict: bool) -> None:
-    """Check the store: required fields, DOIs, URLs, years, pages, duplicates.
+@click.option(
+    "--links/--no-links",
+    default=True,
+    show_default=True,
+    help="Report broken and moved URLs and DOIs found by the latest 'kmgraph links check'.",
+)
+def refs_lint(store_path: str, fmt: str, strict: bool, links: bool) -> None:
+    """Check the store: required fields, DOIs, URLs, years, pages, duplicates, dead links.
 
-    Exits 1 when an error (or, with --strict, a warning) is found.
+    Dead and moved links come from the verdicts the latest 'kmgraph links check' recorded
+    (.kmgraph/link-status.json); lint itself makes no request. Exits 1 when an error (or,
+    with --strict, a warning) is found.
     """
     from kmgraph.references.lint import lint
 
     store = _open_store(store_path)
-    issues = lint(store)
+    records = None
+    if links:
+        from kmgraph.linkcheck.record import read_record
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            records = read_record()
+        for w in caught:
+            click.echo(f"kmgraph: warning: {w.message}", err=True)
+    issues = lint(store, records)
     if fmt == "json":
         click.echo(_json([{**asdict(i), "file": str(i.file)} for i in issues]))
     else:

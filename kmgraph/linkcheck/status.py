@@ -35,7 +35,8 @@ class Status(StrEnum):
         UNSUPPORTED: A scheme or form kmgraph does not check (``ftp:``, ``tel:``, a
             root-relative path without ``--base-url``).
         PLACEHOLDER: ``#``, empty, ``javascript:``: a link nobody filled in.
-        CACHED: Reserved: a result taken from the cache of an earlier run.
+        CACHED: A result taken from the cache of an earlier run; the verdict that run
+            reached is :attr:`LinkResult.cached_status`.
     """
 
     OK = "ok"
@@ -77,6 +78,8 @@ class LinkResult:
         places: Every place the URL appears, in document order.
         method: The HTTP method of the response that decided (``HEAD``, ``GET``), or None.
         attempts: HTTP requests made for this URL (redirect hops and retries included).
+        cached_status: For a :attr:`Status.CACHED` result, the status the earlier run gave
+            (``code``, ``final_url``, ``error`` and ``checked_at`` are that run's too); else None.
     """
 
     url: str
@@ -90,6 +93,18 @@ class LinkResult:
     places: tuple[RawLink, ...] = ()
     method: str | None = None
     attempts: int = 0
+    cached_status: Status | None = None
+
+    @property
+    def verdict(self) -> Status:
+        """The status that counts: :attr:`cached_status` for a cached result, else :attr:`status`.
+
+        >>> LinkResult("http://a/", Status.CACHED, 404, cached_status=Status.BROKEN).verdict
+        <Status.BROKEN: 'broken'>
+        """
+        if self.status is Status.CACHED and self.cached_status is not None:
+            return self.cached_status
+        return self.status
 
     @property
     def new_url(self) -> str | None:
@@ -103,7 +118,7 @@ class LinkResult:
         >>> r.new_url
         'http://b/'
         """
-        if self.status is not Status.REDIRECTED:
+        if self.verdict is not Status.REDIRECTED:
             return None
         new = None
         for code, location in self.redirects:

@@ -81,6 +81,13 @@ class KMG(DefinedNamespace):
     count: URIRef  # how many times
     line: URIRef  # a 1-based line of the document
     column: URIRef  # a 1-based column of the document
+    # link health (kmgraph links check)
+    LinkCheck: URIRef  # the latest verdict of the link checker on one URL
+    linkCheckOf: URIRef  # the source or work whose link was checked
+    checkedURL: URIRef  # the URL checked
+    linkStatus: URIRef  # the verdict: ok, redirected, broken ...
+    httpStatus: URIRef  # the HTTP status code that decided
+    finalURL: URIRef  # where the redirects ended
 
 
 class FABIO(DefinedNamespace):

@@ -12,7 +12,15 @@ Codes (severity):
 ``bad-pages``        warning pages that are not numbers or ranges written with ``--``
 ``probable-duplicate`` warning two entries with the same DOI or URL, or near-duplicates
                              (:func:`kmgraph.references.dedup.near_score`)
+``broken-link``      error   the last ``kmgraph links check`` found the entry's URL or DOI
+                             broken (404, 410, soft 404, network error ...)
+``moved-link``       warning the URL is behind a permanent redirect (``kmgraph links fix``
+                             rewrites it)
 ==================== ======= ==============================================================
+
+The two link codes come from the record of the latest check (``links``, see
+:mod:`kmgraph.linkcheck.record`); without it they never appear: lint itself goes on no
+network.
 
 Issues come sorted by file, line, key, code and message. Probable duplicates are found
 by blocking on role and first author (the near-duplicate rule needs the same first
@@ -22,14 +30,19 @@ author), so the check stays fast on large stores.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from kmgraph.references.bibtex import ENTRY_TYPE_ALIASES, entry_fields
 from kmgraph.references.dedup import bibtex_match_info, near_score, normalize_doi
 from kmgraph.references.store import Store
+
+if TYPE_CHECKING:
+    from kmgraph.linkcheck.record import LinkRecord
 
 __all__ = ["REQUIRED", "LintIssue", "lint"]
 
@@ -73,11 +86,13 @@ def _sort_key(issue: LintIssue) -> tuple[str, int, str, str, str]:
     return (str(issue.file), issue.line or 0, issue.key, issue.code, issue.message)
 
 
-def lint(store: Store) -> list[LintIssue]:
+def lint(store: Store, links: Mapping[str, LinkRecord] | None = None) -> list[LintIssue]:
     """Check every entry and block of the store.
 
     Args:
         store: An open store.
+        links: The recorded verdicts of the latest link check by URL
+            (:func:`kmgraph.linkcheck.record.read_record`); None or empty for no link codes.
 
     Returns:
         The issues, in a stable sorted order.
@@ -102,6 +117,8 @@ def lint(store: Store) -> list[LintIssue]:
         line = entry.start_line + 1 if entry.start_line is not None else None
         fields = entry_fields(entry)
         issues.extend(_check_entry(entry.key, entry.entry_type, fields, path, line))
+        if links:
+            issues.extend(_check_links(entry.key, fields, path, line, links))
         located.append((bibtex_match_info(entry.key, entry.entry_type, fields), path, line))
         by_key.setdefault(entry.key.lower(), []).append((entry.key, path, line))
     for places in by_key.values():
@@ -159,6 +176,49 @@ def _check_entry(
                 f"pages '{pages}' are not numbers or ranges with '--'",
             )
         )
+    return out
+
+
+_URL_IN_TEXT = re.compile(r"\\url\{([^}]+)\}")
+
+
+def _entry_urls(fields: Mapping[str, str]) -> list[str]:
+    """The URLs a link check collects from an entry: url, doi (at the resolver), \\url{} in howpublished."""
+    urls = [fields["url"].strip()] if fields.get("url", "").strip() else []
+    doi = normalize_doi(fields.get("doi"))
+    if doi:
+        urls.append(f"https://doi.org/{doi}")
+    urls.extend(m.group(1).strip() for m in _URL_IN_TEXT.finditer(fields.get("howpublished", "")))
+    return urls
+
+
+def _check_links(
+    key: str, fields: Mapping[str, str], path: Path, line: int | None, links: Mapping[str, LinkRecord]
+) -> list[LintIssue]:
+    out: list[LintIssue] = []
+    lowered = None
+    for url in _entry_urls(fields):
+        record = links.get(url)
+        if record is None and url.startswith("https://doi.org/"):
+            # a DOI is case-insensitive: the check may have recorded it as written
+            lowered = lowered or {u.lower(): r for u, r in links.items() if u.startswith("https://doi.org/")}
+            record = lowered.get(url.lower())
+        if record is None:
+            continue
+        when = record.checked_at[:10] or "an earlier run"
+        code = f" {record.code}" if record.code else ""
+        if record.failing:
+            why = f": {record.error}" if record.error else ""
+            out.append(
+                LintIssue(key, path, line, "broken-link", "error", f"{url} is {record.status}{code} (checked {when}){why}")
+            )
+        elif record.new_url:
+            out.append(
+                LintIssue(
+                    key, path, line, "moved-link", "warning",
+                    f"{url} moved permanently to {record.new_url} (checked {when}); kmgraph links fix rewrites it",
+                )
+            )
     return out
 
 

@@ -69,6 +69,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import stat
 import tempfile
 import time
@@ -345,6 +346,7 @@ class _BibFile:
         self.readonly = False
         self.dirty = False
         self.modified: set[int] = set()
+        self.text_edits: dict[int, str] = {}  # id(entry) -> its text after Store.edit_field
 
     @property
     def owned(self) -> bool:
@@ -383,7 +385,7 @@ class _BibFile:
                     self.spans[id(block)] = (begin, begin + len(block.raw))
 
     def render(self) -> str:
-        if self.canonical:
+        if self.canonical and not self.text_edits:
             return self._render_canonical()
         return self._render_patched()
 
@@ -407,10 +409,16 @@ class _BibFile:
     def _render_patched(self) -> str:
         text = self.text
         patches = sorted(
-            (self.spans[id(b)], b) for b in self.blocks if id(b) in self.modified and id(b) in self.spans
+            (self.spans[id(b)], b)
+            for b in self.blocks
+            if (id(b) in self.modified or id(b) in self.text_edits) and id(b) in self.spans
         )
         for (begin, end), entry in reversed(patches):
-            text = text[:begin] + render_entry(entry, canonical_order=False) + text[end:]
+            if id(entry) in self.modified:
+                body = render_entry(entry, canonical_order=False)
+            else:
+                body = self.text_edits[id(entry)]
+            text = text[:begin] + body + text[end:]
         new = sorted(
             (b for b in self.blocks if isinstance(b, Entry) and id(b) not in self.spans),
             key=lambda e: (e.key.lower(), e.key),
@@ -419,6 +427,81 @@ class _BibFile:
             body = "\n\n".join(render_entry(e) for e in new)
             text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + body + "\n"
         return text
+
+
+def _balanced(text: str) -> bool:
+    """Whether the braces of a BibTeX value balance (``\\{`` and ``\\}`` are escaped)."""
+    depth = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        depth += (ch == "{") - (ch == "}")
+        if depth < 0:
+            return False
+        i += 1
+    return depth == 0
+
+
+_FIELD_NAME = re.compile(r"\s*,?\s*([^\s=,{}()\"#]+)\s*=\s*")
+
+
+def _value_span(text: str, name: str) -> tuple[int, int, str] | None:
+    """Where the value of a field sits in an entry's text: ``(begin, end, delimiter)``.
+
+    ``begin:end`` is the text between the braces or quotes. None when the field is
+    missing, its value is bare (a number, a ``@string`` name) or a ``#`` concatenation, or
+    the entry cannot be scanned.
+    """
+    opening = re.search(r"[{(]", text)
+    comma = text.find(",", opening.end()) if opening else -1
+    if comma < 0:
+        return None
+    i, n = comma + 1, len(text)
+    while True:
+        m = _FIELD_NAME.match(text, i)
+        if not m:
+            return None
+        i = m.end()
+        pieces: list[tuple[int, int, str]] = []
+        while True:
+            if i >= n:
+                return None
+            ch = text[i]
+            if ch in "{\"":
+                depth, j = 0, i
+                while j < n:
+                    c = text[j]
+                    if c == "\\":
+                        j += 2
+                        continue
+                    if c == "{":
+                        depth += 1
+                    elif c == "}":
+                        depth -= 1
+                    if (ch == "{" and depth == 0) or (ch == '"' and c == '"' and j > i and depth == 0):
+                        break
+                    j += 1
+                if j >= n:
+                    return None
+                pieces.append((i + 1, j, ch))
+                i = j + 1
+            else:
+                bare = re.compile(r"[^\s,#{}()\"]+").match(text, i)
+                if not bare:
+                    return None
+                pieces.append((i, bare.end(), ""))
+                i = bare.end()
+            after = re.compile(r"\s*#\s*").match(text, i)
+            if not after:
+                break
+            i = after.end()
+        if m.group(1).lower() == name.lower():
+            if len(pieces) != 1 or not pieces[0][2]:
+                return None
+            return pieces[0]
 
 
 def _read_state(path: Path) -> tuple[dict[str, dict[str, Any]], str]:
@@ -473,6 +556,7 @@ class Store:
         self._index = MatchIndex()
         self._tombstones = MatchIndex()
         self._lock_depth = 0
+        self._index_stale = False  # set by edit_field: rebuild the match index before matching
 
     # ------------------------------------------------------------------ opening
 
@@ -547,6 +631,7 @@ class Store:
         return bib
 
     def _reindex(self) -> None:
+        self._index_stale = False
         self._live = {}
         self._by_lower = {}
         self._index = MatchIndex()
@@ -813,6 +898,8 @@ class Store:
             StoreError: A new entry belongs to a ``works.bib``/``sources.bib`` that kmgraph
                 cannot rewrite safely (not valid UTF-8).
         """
+        if self._index_stale:
+            self._reindex()
         doc = ref.document.replace("\\", "/") if ref.document else None
         info = match_info("", ref.fields, role=ref.role, raw=ref.raw, document=doc)
         found = self._index.find(info)
@@ -973,6 +1060,56 @@ class Store:
         return MergeResult(
             key, "merged" if changed else "unchanged", matched_by, score, tuple(sorted(set(kept)))
         )
+
+    def edit_field(self, key: str, name: str, value: str) -> Path:
+        """Change the value of one field of one entry as a librarian would in an editor.
+
+        On :meth:`save` only the characters of that value change in the file: the rest of
+        the entry (field order, layout, delimiters) and the rest of the file stay byte for
+        byte, whatever the file (a canonical ``works.bib`` is patched in place too, and
+        new entries added in the same session go at its end). The state file is not
+        touched, so to the three-way merge the new value is a hand edit: later merges keep
+        it (and list it in ``kept_edits`` while kmgraph would generate another value).
+
+        Args:
+            key: The entry's key.
+            name: The field's name (case-insensitive); the field must exist.
+            value: The new value as BibTeX text between the field's delimiters, on one line.
+
+        Returns:
+            The file that holds the entry.
+
+        Raises:
+            EntryNotFound: No such key.
+            StoreError: The key is defined twice; the file cannot be rewritten safely; the
+                entry has no such field; the value is not a plain braced or quoted value
+                (a ``@string`` name, a ``#`` concatenation) or the new value would not be
+                one (unbalanced braces, a ``"`` in a quoted value, a line break).
+        """
+        bib, entry = self._lookup(key)
+        where = str(bib.path)
+        if bib.readonly:
+            raise StoreError(f"cannot edit entry '{key}': kmgraph cannot rewrite this file safely", path=where)
+        field = next((f for f in entry.fields if f.key.lower() == name.lower()), None)
+        if field is None:
+            raise StoreError(f"entry '{key}' has no field '{name}'", path=where)
+        if "\n" in value or "\r" in value or not _balanced(value):
+            raise StoreError(f"cannot set {key}.{name}: a line break or unbalanced braces", path=where)
+        if id(entry) in bib.spans:
+            text = bib.text_edits.get(id(entry), entry.raw or "")
+            found = _value_span(text, name)
+            if found is None or text[found[0] : found[1]] != field.value:
+                raise StoreError(
+                    f"cannot edit {key}.{name} in place: not a plain braced or quoted value", path=where
+                )
+            begin, end, delimiter = found
+            if delimiter == '"' and '"' in value:
+                raise StoreError(f"cannot set {key}.{name}: a '\"' inside a quoted value", path=where)
+            bib.text_edits[id(entry)] = text[:begin] + value + text[end:]
+        field.value = value
+        bib.dirty = True
+        self._index_stale = True  # many edits in a row re-index once, at the next add()
+        return bib.path
 
     def forget(self, key: str) -> bool:
         """Drop a key from the state, so that a work deleted by hand may come back.

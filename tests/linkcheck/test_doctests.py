@@ -14,6 +14,7 @@ MODULES = [
     "kmgraph.linkcheck.local",
     "kmgraph.linkcheck.check",
     "kmgraph.linkcheck.report",
+    "kmgraph.linkcheck.cache",
 ]
 
 

@@ -61,7 +61,7 @@ def test_json_report_follows_the_documented_schema() -> None:
     assert [r["url"] for r in data["results"]] == sorted(r["url"] for r in data["results"])
     gone = next(r for r in data["results"] if r["status"] == "broken")
     assert list(gone) == [
-        "url", "status", "failing", "code", "final_url", "new_url", "redirects", "method", "attempts",
+        "url", "status", "cached_status", "failing", "code", "final_url", "new_url", "redirects", "method", "attempts",
         "elapsed", "error", "checked_at", "places",
     ]
     assert gone["places"] == [
