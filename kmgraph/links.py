@@ -37,7 +37,7 @@ def find_links(
     Returns:
         A :class:`LinkListing`, links in document order, documents sorted by path.
     """
-    from kmgraph.pipeline import collect_paths
+    from kmgraph.paths import collect_paths
 
     listing = LinkListing()
     for item in collect_paths(paths):

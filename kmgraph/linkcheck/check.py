@@ -11,8 +11,9 @@ How a URL is checked:
 - **Safety.** The host is resolved before any request; link-local and cloud-metadata
   addresses are never requested (``excluded``), nor private and loopback addresses when
   ``exclude_private`` is set. Every redirect hop is checked the same way.
-- **Politeness.** ``concurrency`` worker threads (one pooled ``requests.Session`` each);
-  at most ``host_concurrency`` requests in flight per host, their starts at least
+- **Politeness.** ``concurrency`` worker threads sharing one thread-safe urllib3
+  connection pool per host (or, when a ``session_factory`` is given, one
+  ``requests.Session`` each); at most ``host_concurrency`` requests in flight per host, their starts at least
   ``host_interval`` apart (both configurable per host); a ``Retry-After`` on a 429 holds
   back every request to that host.
 - **HEAD, then GET.** HEAD first; a streamed GET (body read only as far as the checks
@@ -27,6 +28,14 @@ How a URL is checked:
   ``max_time``, after which what is left is ``timeout``.
 - **DOIs** are checked at ``{doi_resolver}/api/handles/<doi>`` (``responseCode`` 1: the
   DOI exists; 100: it does not), so a publisher's bot wall never counts against a DOI.
+
+The default transport is urllib3 (which requests is built on), used directly: requests
+spends most of its CPU per request on work a link checker does not need (merging
+session settings, reading proxy variables and ``~/.netrc`` on every request, a cookie
+jar per session). Proxies (``http_proxy``, ``https_proxy``, ``all_proxy``, ``no_proxy``)
+are read once per run, certificates come from ``REQUESTS_CA_BUNDLE``,
+``CURL_CA_BUNDLE`` or certifi as with requests, and cookies set during one URL's
+redirect chain are sent back along that chain only.
 """
 
 from __future__ import annotations
@@ -34,28 +43,39 @@ from __future__ import annotations
 import html
 import ipaddress
 import json
+import os
+import queue
 import random
 import re
 import socket
+import ssl
+import sys
 import threading
 import time
+import urllib.request
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote, urldefrag, urljoin, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import SplitResult, quote, unquote, urldefrag, urljoin, urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
+import urllib3
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ClosedPoolError
+from urllib3.exceptions import HTTPError as _Urllib3Error
+from urllib3.util import parse_url
 
 from kmgraph.linkcheck.collect import LinkRequest, Target
 from kmgraph.linkcheck.config import CheckConfig
 from kmgraph.linkcheck.local import always_present, anchors_of_file, fragment_found, html_anchors, mailto_problem
 from kmgraph.linkcheck.status import PERMANENT_REDIRECTS, LinkResult, Status
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = [
     "METADATA_ADDRESSES",
@@ -93,6 +113,8 @@ _SOFT_BODY = re.compile(
 _CF_BODY = re.compile(
     rb"just a moment|cf-chl|challenge-platform|attention required! \| cloudflare|checking your browser", re.I
 )
+#: A request target that needs no percent-encoding (printable ASCII, no space).
+_PLAIN_TARGET = re.compile(r"[!-~]+")
 _CHALLENGE_BODY = re.compile(rb"cf-chl|challenge-platform|_cf_chl_opt", re.I)
 
 
@@ -100,8 +122,16 @@ class _OutOfTime(Exception):
     """No time left in the URL's budget (or the run's)."""
 
 
+_stamp: tuple[int, str] = (-1, "")  # (second, its timestamp): formatted once a second
+
+
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    global _stamp
+    second = int(time.time())
+    stamp = _stamp
+    if stamp[0] != second:
+        stamp = _stamp = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return stamp[1]
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -246,14 +276,23 @@ class _HostState:
 
 
 class _HostLimiter:
-    """Per-host concurrency and minimum interval between request starts."""
+    """Requests in flight (over all hosts and per host) and the interval between starts per host.
+
+    Only requests in flight count against ``concurrency``: a worker waiting out a
+    ``Retry-After``, a backoff or a host's interval holds no slot, so the others keep the
+    network busy meanwhile (there are more workers than slots).
+    """
 
     def __init__(self, config: CheckConfig) -> None:
         self.config = config
         self._hosts: dict[str, _HostState] = {}
         self._lock = threading.Lock()
+        self._in_flight = threading.Semaphore(config.concurrency)
 
     def _state(self, host: str) -> _HostState:
+        state = self._hosts.get(host)
+        if state is not None:
+            return state
         with self._lock:
             state = self._hosts.get(host)
             if state is None:
@@ -282,7 +321,12 @@ class _HostLimiter:
                 state.next_start = start + state.interval
             if start > now:
                 time.sleep(start - now)
-            yield
+            if not self._in_flight.acquire(timeout=max(0.0, end - time.monotonic())):
+                raise _OutOfTime
+            try:
+                yield
+            finally:
+                self._in_flight.release()
         finally:
             state.slots.release()
 
@@ -311,21 +355,27 @@ def _chain(exc: BaseException) -> Iterator[object]:
                     todo.append(nxt)
 
 
-def _classify(exc: requests.RequestException) -> tuple[Status, str, bool]:
-    """(status, message, retryable) for a failed request."""
-    from urllib3.exceptions import NameResolutionError
+def _classify(exc: BaseException) -> tuple[Status, str, bool]:
+    """(status, message, retryable) for a failed request (urllib3 or requests exceptions)."""
+    from urllib3 import exceptions as u3
 
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
+    rq = _requests_exceptions()
+    if isinstance(exc, u3.NameResolutionError):
+        return Status.NETWORK_ERROR, "DNS: cannot resolve the host", False
+    refused = isinstance(exc, u3.NewConnectionError)  # a subclass of ConnectTimeoutError, for history
+    if (isinstance(exc, u3.ConnectTimeoutError) and not refused) or (rq is not None and isinstance(exc, rq.ConnectTimeout)):
         return Status.TIMEOUT, "connect timed out", False
-    if isinstance(exc, requests.exceptions.Timeout):
+    if (isinstance(exc, u3.TimeoutError | TimeoutError) and not refused) or (rq is not None and isinstance(exc, rq.Timeout)):
         return Status.TIMEOUT, "read timed out", False
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, u3.SSLError) or (rq is not None and isinstance(exc, rq.SSLError)):
         detail = str(exc).split("SSLError(")[-1].rstrip(")'\"")
         return Status.NETWORK_ERROR, f"TLS: {detail[:160]}", False
-    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema | requests.exceptions.MissingSchema):
+    if isinstance(exc, u3.LocationValueError) or (
+        rq is not None and isinstance(exc, rq.InvalidURL | rq.InvalidSchema | rq.MissingSchema)
+    ):
         return Status.BROKEN, f"invalid URL: {exc}", False
     chain = list(_chain(exc))
-    if any(isinstance(e, NameResolutionError | socket.gaierror) for e in chain):
+    if any(isinstance(e, u3.NameResolutionError | socket.gaierror) for e in chain):
         return Status.NETWORK_ERROR, "DNS: cannot resolve the host", False
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         return Status.NETWORK_ERROR, "connection refused", True
@@ -333,9 +383,262 @@ def _classify(exc: requests.RequestException) -> tuple[Status, str, bool]:
         return Status.NETWORK_ERROR, "connection reset", True
     if any(type(e).__name__ in ("RemoteDisconnected", "BadStatusLine", "IncompleteRead") for e in chain):
         return Status.NETWORK_ERROR, "connection closed before a complete response", True
-    if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.ChunkedEncodingError):
+    if isinstance(exc, u3.ProxyError):
+        return Status.NETWORK_ERROR, f"proxy error: {str(exc)[:160]}", True
+    if isinstance(exc, u3.NewConnectionError | u3.ProtocolError | OSError) or (
+        rq is not None and isinstance(exc, rq.ConnectionError | rq.ChunkedEncodingError)
+    ):
         return Status.NETWORK_ERROR, f"connection error: {str(exc)[:160]}", True
     return Status.NETWORK_ERROR, f"{type(exc).__name__}: {str(exc)[:160]}", False
+
+
+def _requests_exceptions() -> Any:
+    """``requests.exceptions`` when requests has been imported (a session_factory), else None."""
+    return sys.modules.get("requests.exceptions")
+
+
+def _remember_cookies(jar: list[tuple[str, bool, str, str]], host: str, headers: Any) -> None:
+    """Add the ``Set-Cookie`` cookies of a response to the jar of one redirect chain.
+
+    Some sites set a cookie on a redirect and loop until it comes back; the cookies are
+    kept for the rest of that URL's chain only, never shared with other URLs.
+
+    >>> from urllib3 import HTTPHeaderDict
+    >>> jar = []
+    >>> _remember_cookies(jar, "www.a.org", HTTPHeaderDict([("Set-Cookie", "s=1; Path=/; Domain=.a.org"),
+    ...                                                     ("Set-Cookie", "t=2; HttpOnly")]))
+    >>> _cookie_header(jar, "login.a.org"), _cookie_header(jar, "www.a.org"), _cookie_header(jar, "b.org")
+    ('s=1', 's=1; t=2', None)
+    """
+    getlist = getattr(headers, "getlist", None)
+    if getlist is None:  # a requests session keeps its own cookies
+        return
+    for line in getlist("set-cookie"):
+        pair, *attrs = line.split(";")
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            continue
+        scope, is_domain, expired = host, False, False
+        for attr in attrs:
+            key, _, val = attr.partition("=")
+            key = key.strip().lower()
+            if key == "domain" and val.strip().strip("."):
+                domain = val.strip().strip(".").lower()
+                if host == domain or host.endswith("." + domain):  # a cookie for another site is ignored
+                    scope, is_domain = domain, True
+            elif key == "max-age" and val.strip().lstrip("-").isdigit() and int(val) <= 0:
+                expired = True
+        jar[:] = [c for c in jar if (c[0], c[2]) != (scope, name)]
+        if not expired:
+            jar.append((scope, is_domain, name, value.strip()))
+
+
+def _cookie_header(jar: list[tuple[str, bool, str, str]], host: str) -> str | None:
+    """The ``Cookie`` header for ``host`` from the jar of one redirect chain, or None."""
+    pairs = [
+        f"{name}={value}"
+        for scope, is_domain, name, value in jar
+        if host == scope or (is_domain and host.endswith("." + scope))
+    ]
+    return "; ".join(pairs) or None
+
+
+# transports ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Reply:
+    """A response whose body has not been read yet (internal)."""
+
+    status: int
+    headers: Any  # a case-insensitive mapping
+    chunks: Callable[[int], Iterator[bytes]]
+    done: Callable[[bool], None]  # done(complete): release the connection (complete) or drop it
+
+
+class _Urllib3Transport:
+    """Requests over urllib3 connection pools shared by every worker (urllib3 is thread-safe).
+
+    One pool per ``(scheme, host, port)``, the 256 most recently used kept open; one TLS
+    context for the run, with the certificates of ``REQUESTS_CA_BUNDLE``,
+    ``CURL_CA_BUNDLE`` or certifi (as requests does) loaded once. Proxies come from the
+    environment, read once per run; a proxied URL goes through a ``ProxyManager``.
+    """
+
+    errors: tuple[type[BaseException], ...] = (_Urllib3Error, OSError)
+    MAX_POOLS = 256
+
+    def __init__(self, pool_size: int) -> None:
+        self._size = pool_size
+        self._pools: OrderedDict[tuple[str, str, int], HTTPConnectionPool] = OrderedDict()
+        self._proxies = {k.lower(): v for k, v in urllib.request.getproxies_environment().items()}
+        self._via: dict[str, urllib3.PoolManager] = {}
+        self._route: dict[tuple[str, str], urllib3.PoolManager | None] = {}
+        self._tls: ssl.SSLContext | None = None
+        self._timeouts: dict[float, urllib3.Timeout] = {}
+        self._lock = threading.Lock()
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """The run's TLS context: certificates verified, host names checked, CAs loaded once."""
+        if self._tls is None:
+            from urllib3.util.ssl_ import create_urllib3_context
+
+            context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
+            ca = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            if not ca:
+                try:
+                    import certifi
+
+                    ca = certifi.where()
+                except ImportError:  # pragma: no cover - certifi comes with requests
+                    ca = None
+            if ca and os.path.isdir(ca):
+                context.load_verify_locations(capath=ca)
+            elif ca:
+                context.load_verify_locations(cafile=ca)
+            else:  # pragma: no cover
+                context.load_default_certs()
+            self._tls = context
+        return self._tls
+
+    def _proxy_for(self, scheme: str, host: str) -> urllib3.PoolManager | None:
+        """The proxy manager for a URL, or None to connect directly (cached per scheme and host)."""
+        key = (scheme, host)
+        if key in self._route:
+            return self._route[key]
+        proxy = None
+        if self._proxies and not urllib.request.proxy_bypass_environment(host, self._proxies):
+            proxy = self._proxies.get(scheme) or self._proxies.get("all")
+        manager = None
+        with self._lock:
+            if proxy:
+                manager = self._via.get(proxy)
+                if manager is None:
+                    manager = self._via[proxy] = self._proxy_manager(proxy)
+            self._route[key] = manager
+        return manager
+
+    def _proxy_manager(self, proxy: str) -> urllib3.PoolManager:
+        if "://" not in proxy:
+            proxy = "http://" + proxy
+        parts = urlsplit(proxy)
+        kw: dict[str, Any] = {"maxsize": self._size, "block": False, "retries": False, "ssl_context": self._tls_context()}
+        if parts.scheme.lower().startswith("socks"):
+            from urllib3.contrib.socks import SOCKSProxyManager  # needs PySocks, as with requests
+
+            return SOCKSProxyManager(proxy, **kw)
+        headers = None
+        if parts.username:
+            auth = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            headers = urllib3.make_headers(proxy_basic_auth=auth)
+        return urllib3.ProxyManager(proxy, proxy_headers=headers, **kw)
+
+    def _pool(self, scheme: str, host: str, port: int) -> HTTPConnectionPool:
+        key = (scheme, host, port)
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is not None:
+                self._pools.move_to_end(key)
+                return pool
+            kw: dict[str, Any] = {"maxsize": self._size, "block": False, "retries": False}
+            if scheme == "https":
+                pool = HTTPSConnectionPool(host, port, ssl_context=self._tls_context(), **kw)
+            else:
+                pool = HTTPConnectionPool(host, port, **kw)
+            self._pools[key] = pool
+            evicted = self._pools.popitem(last=False)[1] if len(self._pools) > self.MAX_POOLS else None
+        if evicted is not None:
+            evicted.close()  # idle connections only; a request in flight finishes on its own
+        return pool
+
+    def _timeout(self, seconds: float) -> urllib3.Timeout:
+        timeout = self._timeouts.get(seconds)
+        if timeout is None:
+            timeout = urllib3.Timeout(connect=seconds, read=seconds)
+            if len(self._timeouts) < 64:
+                self._timeouts[seconds] = timeout
+        return timeout
+
+    def send(self, method: str, url: str, parts: SplitResult, headers: dict[str, str], timeout: float) -> _Reply:
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").lower()
+        kw: dict[str, Any] = {
+            "headers": headers,
+            "redirect": False,
+            "retries": False,
+            "preload_content": False,
+            "decode_content": True,
+            "timeout": self._timeout(timeout),
+        }
+        manager = self._proxy_for(scheme, host) if self._proxies else None
+        if manager is not None:
+            resp = manager.urlopen(method, url, **kw)
+        else:
+            target = parts.path or "/"
+            if parts.query:
+                target = f"{target}?{parts.query}"
+            if not _PLAIN_TARGET.fullmatch(target):
+                target = parse_url(url).request_uri  # percent-encodes what must be
+            port = parts.port or (443 if scheme == "https" else 80)
+            try:
+                resp = self._pool(scheme, host, port).urlopen(method, target, assert_same_host=False, **kw)
+            except ClosedPoolError:  # evicted between lookup and use: once more, with a fresh pool
+                resp = self._pool(scheme, host, port).urlopen(method, target, assert_same_host=False, **kw)
+
+        def done(complete: bool) -> None:
+            if not complete:
+                resp.close()  # an unread body: drop the connection rather than read it
+            resp.release_conn()
+
+        return _Reply(resp.status, resp.headers, lambda size: resp.stream(size, decode_content=True), done)
+
+    def close(self) -> None:
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), OrderedDict()
+            managers, self._via = list(self._via.values()), {}
+        for pool in pools:
+            pool.close()
+        for manager in managers:
+            manager.clear()
+
+
+class _SessionTransport:
+    """Requests over one ``requests.Session`` per worker thread, made by a session factory."""
+
+    def __init__(self, factory: Callable[[], requests.Session]) -> None:
+        import requests
+
+        self.errors: tuple[type[BaseException], ...] = (requests.RequestException, _Urllib3Error, OSError)
+        self._factory = factory
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    def session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._factory()
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def send(self, method: str, url: str, parts: SplitResult, headers: dict[str, str], timeout: float) -> _Reply:
+        resp = self.session().request(method, url, headers=headers, timeout=timeout, allow_redirects=False, stream=True)
+
+        def done(complete: bool) -> None:
+            if complete and method == "HEAD":
+                resp.content  # noqa: B018 - nothing to read; releases the connection to the pool
+            resp.close()
+
+        return _Reply(resp.status_code, resp.headers, lambda size: resp.iter_content(size), done)
+
+    def close(self) -> None:
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
 
 
 @dataclass
@@ -365,36 +668,36 @@ class _Checker:
         self.deadline = deadline
         self.guard = _Guard(config.exclude_private)
         self.limiter = _HostLimiter(config)
-        self._factory = session_factory or self._new_session
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._lock = threading.Lock()
+        if session_factory is None:
+            pool = max([config.concurrency, config.host_concurrency, *(h.concurrency or 0 for h in config.hosts.values())])
+            self.transport: _Urllib3Transport | _SessionTransport = _Urllib3Transport(pool)
+        else:
+            self.transport = _SessionTransport(session_factory)
         self._include = [re.compile(p) for p in config.include]
         self._exclude = [re.compile(p) for p in config.exclude]
-
-    # sessions ------------------------------------------------------------------------
-
-    def _new_session(self) -> requests.Session:
-        session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=32, pool_maxsize=4, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        return session
-
-    def session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._factory()
-            self._local.session = session
-            with self._lock:
-                self._sessions.append(session)
-        return session
+        self._host_headers: dict[str, Any] = {}
+        #: Called before a worker sleeps for a retry (set by check_links to add a worker).
+        self.on_wait: Callable[[], None] | None = None
 
     def close(self) -> None:
-        with self._lock:
-            for session in self._sessions:
-                session.close()
-            self._sessions.clear()
+        self.transport.close()
+
+    def _headers(self, host: str, api: bool, cookies: str | None) -> dict[str, str]:
+        """The request headers: defaults, then the host's own (``env:`` values read now)."""
+        extra = self._host_headers.get(host)
+        if extra is None:
+            extra = self.config.host(host)
+            self._host_headers[host] = extra
+        headers = {
+            "User-Agent": self.config.user_agent,
+            "Accept": "application/json" if api else _ACCEPT,
+            "Accept-Encoding": "gzip, deflate",
+        }
+        if cookies:
+            headers["Cookie"] = cookies
+        if extra.headers:
+            headers.update(extra.resolved_headers())
+        return headers
 
     # offline -------------------------------------------------------------------------
 
@@ -465,50 +768,48 @@ class _Checker:
         base = self.config.backoff
         return base * (2**n) + random.uniform(0, base)
 
-    def _body_limit(self, resp: requests.Response, method: str, api: bool, want_body: bool) -> int:
+    def _body_limit(self, headers: Any, code: int, method: str, api: bool, want_body: bool) -> int:
         if method == "HEAD":
             return 0
-        ctype = resp.headers.get("content-type", "").lower()
-        length = resp.headers.get("content-length", "")
+        ctype = (headers.get("content-type") or "").lower()
+        length = headers.get("content-length") or ""
         small = int(length) if length.isdigit() and int(length) <= _SMALL else 0
         if api:
             return _SMALL
         if "html" in ctype or "xml" in ctype:
-            if 200 <= resp.status_code < 300:
+            if 200 <= code < 300:
                 return self.config.max_body
             return min(_SMALL, self.config.max_body)
         return small if not want_body else min(small, self.config.max_body)
 
     def _request(
-        self, method: str, url: str, host: str, end: float, api: bool, want_body: bool
-    ) -> tuple[requests.Response, bytes, bool]:
+        self, method: str, url: str, parts: SplitResult, host: str, end: float, api: bool, want_body: bool, cookies: str | None
+    ) -> tuple[int, Any, bytes, bool]:
+        """(status code, headers, body read, whether the body was cut short) of one request."""
         cfg = self.config
         with self.limiter.slot(host, end):
             timeout = max(0.001, min(cfg.timeout, end - time.monotonic()))
-            headers = {"User-Agent": cfg.user_agent, "Accept": "application/json" if api else _ACCEPT}
-            headers.update(cfg.host(host).resolved_headers())
-            resp = self.session().request(
-                method, url, headers=headers, timeout=timeout, allow_redirects=False, stream=True
-            )
-            limit = self._body_limit(resp, method, api, want_body)
+            reply = self.transport.send(method, url, parts, self._headers(host, api, cookies), timeout)
+            limit = self._body_limit(reply.headers, reply.status, method, api, want_body)
             chunks: list[bytes] = []
             size = 0
             truncated = False
+            complete = method == "HEAD"
             try:
-                if method == "HEAD":
-                    resp.content  # noqa: B018 - nothing to read; releases the connection to the pool
-                elif limit > 0:
-                    for chunk in resp.iter_content(16384):
+                if limit > 0:
+                    for chunk in reply.chunks(16384):
                         chunks.append(chunk)
                         size += len(chunk)
                         if size >= limit or time.monotonic() >= end:
                             truncated = True
                             break
-            except (requests.RequestException, OSError):
+                    else:
+                        complete = True
+            except self.transport.errors:
                 truncated = True
             finally:
-                resp.close()
-            return resp, b"".join(chunks)[:limit], truncated
+                reply.done(complete)
+            return reply.status, reply.headers, b"".join(chunks)[:limit], truncated
 
     def fetch(self, url: str, *, api: bool = False, want_body: bool = False) -> _Verdict:
         """Follow one URL to a verdict (redirects, fallbacks and retries included)."""
@@ -518,6 +819,7 @@ class _Checker:
         end = budget_end if self.deadline is None else min(budget_end, self.deadline)
         run_limited = self.deadline is not None and self.deadline <= budget_end
         redirects: list[tuple[int, str]] = []
+        jar: list[tuple[str, bool, str, str]] = []  # cookies set along this chain: (host or domain, is domain, name, value)
         seen = {url}
         current = url
         method = "GET" if (api or want_body or cfg.soft404) else "HEAD"
@@ -547,6 +849,8 @@ class _Checker:
         def wait(seconds: float) -> bool:
             if time.monotonic() + seconds >= end:
                 return False
+            if self.on_wait is not None and seconds >= 0.05:
+                self.on_wait()  # another worker keeps the network busy meanwhile
             time.sleep(seconds)
             return True
 
@@ -568,10 +872,12 @@ class _Checker:
             if time.monotonic() >= end:
                 return out_of_time("not checked: " if not attempts else "")
             try:
-                resp, body, truncated = self._request(method, current, host, end, api, want_body)
+                code, headers, body, truncated = self._request(
+                    method, current, parts, host, end, api, want_body, _cookie_header(jar, host) if jar else None
+                )
             except _OutOfTime:
                 return out_of_time("not checked: " if not attempts else "")
-            except requests.RequestException as exc:
+            except self.transport.errors as exc:
                 attempts += 1
                 status, message, retryable = _classify(exc)
                 if status is Status.TIMEOUT and time.monotonic() >= end - 0.05:
@@ -583,9 +889,9 @@ class _Checker:
                     continue
                 return verdict(status, message + (f" (after {retries} retries)" if retries else ""))
             attempts += 1
-            code = resp.status_code
-            headers = resp.headers
-            ctype = headers.get("content-type", "").lower()
+            ctype = (headers.get("content-type") or "").lower()
+            if "set-cookie" in headers:
+                _remember_cookies(jar, host, headers)
 
             if 300 <= code < 400 and code != 304 and not cfg.accepts(code):
                 location = headers.get("location")
@@ -610,7 +916,7 @@ class _Checker:
 
             if method == "HEAD" and (
                 (code >= 400 and code not in _RETRY_CODES)
-                or (code == 503 and "cloudflare" in headers.get("server", "").lower())
+                or (code == 503 and "cloudflare" in (headers.get("server") or "").lower())
             ):
                 method = "GET"  # HEAD refused or not trusted: ask again with GET
                 continue
@@ -736,8 +1042,9 @@ def check_links(
         config: The settings (the library's defaults when None).
         progress: Called with each result as it is reached, on the calling thread.
         session_factory: Makes the ``requests.Session`` of each worker thread (to mount
-            another transport, set proxies or certificates); by default a session with a
-            pooled adapter and no urllib3 retries.
+            another transport, set proxies or certificates). By default no session is
+            used: the workers share a urllib3 pool manager (proxies from the environment,
+            certifi's certificates), which costs about half the CPU per request.
 
     Returns:
         The results. Failures are results with a status and a reason, never exceptions.
@@ -763,20 +1070,65 @@ def check_links(
         host = (urlsplit(cfg.doi_resolver).hostname or "") if key[0] == "doi" else _host_of(requests_[idxs[0]])
         by_host.setdefault(host, []).append(key)
     order: list[tuple[str, str]] = []
-    queues = list(by_host.values())
-    while queues:
-        order.extend(q.pop(0) for q in queues)
-        queues = [q for q in queues if q]
+    longest = max((len(keys) for keys in by_host.values()), default=0)
+    for n in range(longest):
+        order.extend(keys[n] for keys in by_host.values() if n < len(keys))
 
+    # Worker threads take groups from one queue and hand results back on another: a
+    # future per group (ThreadPoolExecutor, as_completed) costs more CPU than the check.
+    todo: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
+    for key in order:
+        todo.put(key)
+    done: queue.SimpleQueue[tuple[tuple[str, str], list[LinkResult] | BaseException]] = queue.SimpleQueue()
+
+    def work() -> None:
+        while True:
+            try:
+                key = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                done.put((key, checker.check_group([requests_[i] for i in groups[key]])))
+            except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+                done.put((key, exc))
+
+    # One worker per request in flight; a worker about to wait for a retry (Retry-After,
+    # backoff) starts another, up to twice ``concurrency`` workers, so the network stays
+    # busy. The limiter still allows only ``concurrency`` requests in flight. (More
+    # workers from the start would cost CPU in contention when nobody waits.)
+    workers: list[threading.Thread] = []
+    spawn_lock = threading.Lock()
+
+    def spawn() -> None:
+        with spawn_lock:
+            if len(workers) >= 2 * cfg.concurrency or todo.empty():
+                return
+            worker = threading.Thread(target=work, name=f"kmgraph-links-{len(workers)}", daemon=True)
+            workers.append(worker)
+        worker.start()
+
+    checker.on_wait = spawn
     try:
-        if order:
-            with ThreadPoolExecutor(max_workers=min(cfg.concurrency, len(order)), thread_name_prefix="kmgraph-links") as pool:
-                futures = {pool.submit(checker.check_group, [requests_[i] for i in groups[key]]): key for key in order}
-                for fut in as_completed(futures):
-                    for i, res in zip(groups[futures[fut]], fut.result(), strict=True):
-                        results[i] = res
-                        if progress:
-                            progress(res)
+        for _ in range(min(cfg.concurrency, len(order))):
+            spawn()
+        for _ in order:
+            key, out = done.get()
+            if isinstance(out, BaseException):
+                raise out
+            for i, res in zip(groups[key], out, strict=True):
+                results[i] = res
+                if progress:
+                    progress(res)
     finally:
+        while True:  # on an error (or Ctrl-C) workers finish their current URL and stop
+            try:
+                todo.get_nowait()
+            except queue.Empty:
+                break
+        with spawn_lock:
+            started = list(workers)
+        for worker in started:
+            if worker.is_alive():
+                worker.join()
         checker.close()
     return [r for r in results if r is not None]

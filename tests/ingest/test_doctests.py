@@ -17,6 +17,7 @@ MODULES = [
     "kmgraph.ingest.bibtex",
     "kmgraph.ingest.pdf",
     "kmgraph.ingest.reader",
+    "kmgraph.paths",
 ]
 
 
