@@ -7,6 +7,7 @@ This package is the only place that imports click.
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -24,8 +25,14 @@ Exit codes:
   2  usage error: unknown option, missing argument
   3  input error: a file you named cannot be found, read or written
   4  store error: the BibTeX store cannot be read or written, or is locked
-  5  graph error: no saved graph yet (run kmgraph graph build), or it cannot be parsed
+  5  graph error: no saved graph yet (run kmgraph graph build), it cannot be parsed, or a
+     SPARQL endpoint cannot be reached or refuses the request
 """
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *_args: Any, **_kwargs: Any) -> None:
+    """A warning as one line on stderr, like the errors, instead of Python's two-line form."""
+    click.echo(f"kmgraph: warning: {message}", err=True)
 
 
 class KmgraphGroup(click.Group):
@@ -33,7 +40,9 @@ class KmgraphGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.showwarning = _show_warning  # restored when the command ends
+                return super().invoke(ctx)
         except KmgraphError as exc:
             click.echo(f"kmgraph: error: {exc}", err=True)
             ctx.exit(exc.exit_code)

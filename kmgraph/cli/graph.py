@@ -1,10 +1,12 @@
-"""The knowledge-graph commands: ``graph build|validate|export``, ``query``, ``related``,
-``path``, ``rank``, ``clusters`` and ``sparql``. Option parsing and rendering only; the
-work is done by :mod:`kmgraph.graph`.
+"""The knowledge-graph commands: ``graph build|validate|export|push``, ``query``,
+``related``, ``path``, ``rank``, ``clusters`` and ``sparql``. Option parsing and rendering
+only; the work is done by :mod:`kmgraph.graph`.
 
-Every command but ``graph build`` reads the saved graph (``--graph FILE``, default
-``.kmgraph/graph.nq``, or ``KMGRAPH_GRAPH``). Output: ``--format table`` for people,
-``json`` (documented in docs/graph.md) and ``csv`` for machines.
+Every command but ``graph build`` reads the saved graph: ``--graph`` (or
+``KMGRAPH_GRAPH``) names an N-Quads file (default ``.kmgraph/graph.nq``) or an Oxigraph
+folder (``oxigraph:DIR``); ``--endpoint URL`` (or ``KMGRAPH_ENDPOINT``) a SPARQL endpoint
+loaded by ``graph push`` (see :mod:`kmgraph.graph.stores`). Output: ``--format table``
+for people, ``json`` (documented in docs/graph.md) and ``csv`` for machines.
 """
 
 from __future__ import annotations
@@ -31,7 +33,24 @@ GRAPH_OPTION = click.option(
     default=".kmgraph/graph.nq",
     envvar="KMGRAPH_GRAPH",
     show_default=True,
-    help="The saved graph (or set KMGRAPH_GRAPH).",
+    help="The saved graph: an N-Quads file, or oxigraph:DIR for an Oxigraph folder (or set KMGRAPH_GRAPH).",
+)
+
+
+def _remember_endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    ctx.meta["kmgraph.endpoint"] = value
+    ctx.meta["kmgraph.endpoint_source"] = ctx.get_parameter_source(param.name or "endpoint")
+
+
+#: Read the graph from a SPARQL endpoint instead (stored in ctx.meta for ``_load``).
+ENDPOINT_OPTION = click.option(
+    "--endpoint",
+    metavar="URL",
+    envvar="KMGRAPH_ENDPOINT",
+    expose_value=False,
+    callback=_remember_endpoint,
+    help="Read the graph from this SPARQL endpoint (loaded by `graph push`) instead of --graph "
+    "(or set KMGRAPH_ENDPOINT; credentials from KMGRAPH_ENDPOINT_USER and KMGRAPH_ENDPOINT_PASSWORD).",
 )
 FORMAT_OPTION = click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
@@ -44,14 +63,51 @@ Exit codes:
   2  usage error, an unknown or ambiguous name, an invalid SPARQL query
   3  input error: an output file that cannot be written
   4  store error: the store cannot be read
-  5  graph error: no saved graph yet, or it cannot be parsed (it is left as it is)
+  5  graph error: no saved graph yet, or it cannot be parsed (it is left as it is);
+     a SPARQL endpoint that cannot be reached, refuses the credentials or a request
 """
 
 
-def _load(graph_path: str) -> Any:
-    from kmgraph.graph.workspace import read_graph
+def _endpoint_settings(url: str, update_url: str | None = None, user: str | None = None, password: str | None = None) -> Any:
+    import os
 
-    return read_graph(graph_path)
+    from kmgraph.graph.stores import Endpoint
+
+    return Endpoint(
+        url,
+        update_url=update_url,
+        user=user if user is not None else (os.environ.get("KMGRAPH_ENDPOINT_USER") or None),
+        password=password if password is not None else os.environ.get("KMGRAPH_ENDPOINT_PASSWORD"),
+    )
+
+
+def _load(graph_path: str, *, live: bool = False) -> Any:
+    """The graph the command reads: ``--endpoint`` when given (the command line beats
+    the environment), else ``--graph`` (a file, ``oxigraph:DIR`` or an endpoint URL).
+
+    Args:
+        graph_path: The value of ``--graph``.
+        live: For an endpoint, send SPARQL queries to the server (``sparql``) instead of
+            copying the graph into memory.
+    """
+    from click.core import ParameterSource
+
+    from kmgraph.graph.stores import location, open_graph
+
+    ctx = click.get_current_context(silent=True)
+    endpoint = ctx.meta.get("kmgraph.endpoint") if ctx is not None else None
+    if ctx is not None and endpoint:
+        from_cli = ParameterSource.COMMANDLINE
+        graph_source = ctx.get_parameter_source("graph_path")
+        endpoint_source = ctx.meta.get("kmgraph.endpoint_source")
+        if graph_source == from_cli and endpoint_source == from_cli:
+            raise UsageError("give --graph or --endpoint, not both")
+        if graph_source == from_cli:
+            endpoint = None
+    place = location(endpoint or graph_path)
+    if place.kind == "sparql":
+        return open_graph(place, endpoint=_endpoint_settings(place.target), live=live)
+    return open_graph(place)
 
 
 def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, widths: Sequence[int | None] | None = None) -> None:
@@ -119,12 +175,15 @@ def graph_build(store_path: str, graph_path: str, full: bool, fmt: str) -> None:
         click.echo(f"kmgraph: warning: {warning}", err=True)
     click.echo(
         f"{len(report.documents)} documents ({len(report.extracted)} extracted, {len(report.reused)} unchanged, "
-        f"{len(report.missing)} not found on disk), {report.quads} statements -> {graph_path}"
+        f"{len(report.missing)} not found on disk), {report.quads} statements"
+        + (f", {report.link_checks} link verdicts" if report.link_checks else "")
+        + f" -> {graph_path}"
     )
 
 
 @graph.command("validate", epilog=GRAPH_EXIT_CODES)
 @GRAPH_OPTION
+@ENDPOINT_OPTION
 @FORMAT_OPTION
 def graph_validate(graph_path: str, fmt: str) -> None:
     """Check the saved graph against the SHACL shapes (ontology/shapes.ttl).
@@ -149,6 +208,7 @@ def graph_validate(graph_path: str, fmt: str) -> None:
 
 @graph.command("export", epilog=GRAPH_EXIT_CODES)
 @GRAPH_OPTION
+@ENDPOINT_OPTION
 @click.option(
     "--format",
     "fmt",
@@ -168,6 +228,83 @@ def graph_export(graph_path: str, fmt: str, output: str | None) -> None:
     else:
         click.echo(text, nl=False)
 
+
+
+@graph.command("push", epilog=GRAPH_EXIT_CODES)
+@GRAPH_OPTION
+@click.option(
+    "--endpoint",
+    "endpoint_url",
+    metavar="URL",
+    envvar="KMGRAPH_ENDPOINT",
+    required=True,
+    help="The SPARQL 1.1 endpoint to load: its query URL (or set KMGRAPH_ENDPOINT).",
+)
+@click.option("--update-endpoint", "update_url", metavar="URL", help="Its update URL, when not the same as --endpoint.")
+@click.option("--user", envvar="KMGRAPH_ENDPOINT_USER", help="User name, when the endpoint asks for one (or set KMGRAPH_ENDPOINT_USER).")
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    default="KMGRAPH_ENDPOINT_PASSWORD",
+    show_default=True,
+    help="The environment variable holding the password (a password is never an argument).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 1000),
+    default=1000,
+    show_default=True,
+    help="Statements per update request (Virtuoso refuses much more than 1,000).",
+)
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=60.0, show_default=True, help="Seconds to wait for each answer.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def graph_push(
+    graph_path: str,
+    endpoint_url: str,
+    update_url: str | None,
+    user: str | None,
+    password_env: str,
+    batch_size: int,
+    timeout: float,
+    fmt: str,
+) -> None:
+    """Load the saved graph into a SPARQL 1.1 endpoint, replacing what an earlier push left.
+
+    The kmgraph graphs on the endpoint (named under https://w3id.org/kmgraph/graph/) are
+    dropped and the graph written again, each document in its own named graph, so pushing
+    twice gives the same statements. Credentials go by HTTP Digest or Basic
+    authentication, as the endpoint asks (Virtuoso: --endpoint .../sparql-auth). Then
+    `kmgraph query ... --endpoint URL` and the other commands read it.
+
+    Exits 5, with one line saying how far it got, when the endpoint cannot be reached,
+    refuses the credentials or a request; nothing is written when the first request
+    fails.
+    """
+    import os
+
+    from kmgraph.graph.stores import location, open_graph, push
+
+    source = location(graph_path)
+    if source.kind == "sparql":
+        raise UsageError("graph push reads a file or oxigraph:DIR (--graph); the endpoint is --endpoint")
+    if location(endpoint_url).kind != "sparql":
+        raise UsageError(f"--endpoint takes an http:// or https:// URL, not {endpoint_url!r}")
+    if update_url is not None and location(update_url).kind != "sparql":
+        raise UsageError(f"--update-endpoint takes an http:// or https:// URL, not {update_url!r}")
+    password = os.environ.get(password_env)
+    if user is not None and password is None:
+        raise UsageError(f"--user {user} needs its password in the environment variable {password_env}")
+    settings = _endpoint_settings(endpoint_url, update_url, user, password)
+    settings.timeout = timeout
+    report = push(open_graph(source), settings, batch_size=batch_size)
+    if fmt == "json":
+        click.echo(json.dumps({**report.to_dict(), "graph": graph_path}, ensure_ascii=False, indent=2))
+        return
+    dropped = f"; dropped {len(report.dropped)} graphs the graph no longer has" if report.dropped else ""
+    click.echo(
+        f"{report.statements} statements in {len(report.graphs)} graphs -> {report.endpoint} "
+        f"({report.requests} requests, {report.seconds:.1f} s{dropped})"
+    )
 
 # query -----------------------------------------------------------------------------
 
@@ -196,25 +333,45 @@ def query() -> None:
 @click.option("--author", help="Created by this person or organisation.")
 @click.option("--year", help="A year or a range: 2010..2020, 2010.., ..2020.")
 @click.option("--sources/--works", "only", default=None, help="Only ingested documents, or only cited works.")
+@click.option("--broken-links", is_flag=True, help="Only those with a link the latest 'kmgraph links check' found failing (recorded at graph build).")
 @GRAPH_OPTION
+@ENDPOINT_OPTION
 @FORMAT_OPTION
-def query_sources(concept: str | None, organisation: str | None, author: str | None, year: str | None, only: bool | None, graph_path: str, fmt: str) -> None:
-    """Sources and cited works, filtered by concept, organisation, author and year."""
+def query_sources(
+    concept: str | None,
+    organisation: str | None,
+    author: str | None,
+    year: str | None,
+    only: bool | None,
+    broken_links: bool,
+    graph_path: str,
+    fmt: str,
+) -> None:
+    """Sources and cited works, filtered by concept, organisation, author, year and link health."""
     from kmgraph.graph.query import sources
 
     kind = None if only is None else ("source" if only else "work")
-    rows = sources(_load(graph_path), concept=concept, organisation=organisation, author=author, years=_years(year), kind=kind)
-    _emit(
-        [asdict(r) for r in rows],
-        ["key", "kind", "type", "year", "cites", "cited_by", "creators", "title"],
-        fmt,
-        [None, 6, 16, 4, 5, 8, 24, 60],
+    rows = sources(
+        _load(graph_path),
+        concept=concept,
+        organisation=organisation,
+        author=author,
+        years=_years(year),
+        kind=kind,
+        broken_links=broken_links,
     )
+    columns = ["key", "kind", "type", "year", "cites", "cited_by", "creators", "title"]
+    widths: list[int | None] = [None, 6, 16, 4, 5, 8, 24, 60]
+    if broken_links or fmt != "table":
+        columns.append("broken_links")
+        widths.append(None)
+    _emit([asdict(r) for r in rows], columns, fmt, widths)
 
 
 @query.command("concepts", epilog=GRAPH_EXIT_CODES)
 @click.option("--all", "everything", is_flag=True, help="Also concepts of the scheme no document has.")
 @GRAPH_OPTION
+@ENDPOINT_OPTION
 @FORMAT_OPTION
 def query_concepts(everything: bool, graph_path: str, fmt: str) -> None:
     """Concepts with the number of documents about them and of occurrences."""
@@ -227,6 +384,7 @@ def query_concepts(everything: bool, graph_path: str, fmt: str) -> None:
 @query.command("organisations", epilog=GRAPH_EXIT_CODES)
 @click.option("--all", "everything", is_flag=True, help="Also register entries nothing links to.")
 @GRAPH_OPTION
+@ENDPOINT_OPTION
 @FORMAT_OPTION
 def query_organisations(everything: bool, graph_path: str, fmt: str) -> None:
     """Organisations with the documents naming them and the works they published or wrote."""
@@ -255,6 +413,7 @@ def query_organisations(everything: bool, graph_path: str, fmt: str) -> None:
 )
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
 @GRAPH_OPTION
+@ENDPOINT_OPTION
 @FORMAT_OPTION
 def related(key: str, by: str, top: int, graph_path: str, fmt: str) -> None:
     """Works related to KEY by co-citation, coupling, shared concepts and organisations.
@@ -271,6 +430,7 @@ def related(key: str, by: str, top: int, graph_path: str, fmt: str) -> None:
 @click.argument("a")
 @click.argument("b")
 @GRAPH_OPTION
+@ENDPOINT_OPTION
 @FORMAT_OPTION
 def path(a: str, b: str, graph_path: str, fmt: str) -> None:
     """The shortest path between two entities, explained edge by edge.
@@ -313,6 +473,7 @@ def path(a: str, b: str, graph_path: str, fmt: str) -> None:
 @click.option("--method", type=click.Choice(["pagerank", "degree"]), default="pagerank", show_default=True)
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True)
 @GRAPH_OPTION
+@ENDPOINT_OPTION
 @FORMAT_OPTION
 def rank(kind: str | None, method: str, top: int, graph_path: str, fmt: str) -> None:
     """The most central entities by PageRank or degree centrality."""
@@ -327,6 +488,7 @@ def rank(kind: str | None, method: str, top: int, graph_path: str, fmt: str) -> 
 @click.option("--resolution", type=click.FloatRange(0, 1000, min_open=True), default=1.0, show_default=True, help="Above 1: smaller communities.")
 @click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True)
 @GRAPH_OPTION
+@ENDPOINT_OPTION
 @FORMAT_OPTION
 def clusters(seed: int, resolution: float, min_size: int, graph_path: str, fmt: str) -> None:
     """Communities of the graph (Louvain), each named by its top concepts."""
@@ -342,6 +504,7 @@ def clusters(seed: int, resolution: float, min_size: int, graph_path: str, fmt: 
 @cli.command(epilog=GRAPH_EXIT_CODES)
 @click.argument("query_text", metavar="QUERY|FILE")
 @GRAPH_OPTION
+@ENDPOINT_OPTION
 @FORMAT_OPTION
 def sparql(query_text: str, graph_path: str, fmt: str) -> None:
     """Run a SPARQL 1.1 query (text, or a file holding it) with the project prefixes bound.
@@ -359,7 +522,7 @@ def sparql(query_text: str, graph_path: str, fmt: str) -> None:
             text = candidate.read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot read the query: {exc.strerror or exc}", path=query_text) from None
-    result = run(_load(graph_path), text)
+    result = run(_load(graph_path, live=True), text)
     if result.kind == "ask":
         click.echo(json.dumps({"boolean": result.boolean}) if fmt == "json" else str(result.boolean).lower())
         return

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from kmgraph.cli.graph import GRAPH_EXIT_CODES, GRAPH_OPTION, _load, _write_output, graph
+from kmgraph.cli.graph import ENDPOINT_OPTION, GRAPH_EXIT_CODES, GRAPH_OPTION, _load, _write_output, graph
 
 # The library's defaults (kmgraph.graph.page), repeated so that `kmgraph --help` does not
 # import rdflib and networkx; a test keeps them equal.
@@ -17,6 +17,7 @@ DEFAULT_TITLE = "kmgraph: knowledge graph"
 
 @graph.command("view", epilog=GRAPH_EXIT_CODES)
 @GRAPH_OPTION
+@ENDPOINT_OPTION
 @click.option(
     "-o",
     "--output",

@@ -184,6 +184,7 @@ class BuildReport:
         dropped: Keys whose graph was in the previous build but not in the store now.
         warnings: One line each (a document that cannot be read, a duplicate key ...).
         quads: Number of statements in the dataset.
+        link_checks: Link-check verdicts put into ``graph:links``.
     """
 
     documents: tuple[str, ...] = ()
@@ -193,6 +194,7 @@ class BuildReport:
     dropped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     quads: int = 0
+    link_checks: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (the ``graph build --format json`` contract)."""
@@ -204,6 +206,7 @@ class BuildReport:
             "dropped": list(self.dropped),
             "warnings": list(self.warnings),
             "quads": self.quads,
+            "link_checks": self.link_checks,
         }
 
 
@@ -424,8 +427,22 @@ def _extractor_digest() -> str:
     return h.hexdigest()
 
 
-def _store_digest(key: str, entries: Mapping[str, _Entry]) -> str:
-    cited = sorted(k for k, e in entries.items() if key in e.cited_by)
+def _cited_index(entries: Mapping[str, _Entry]) -> dict[str, list[str]]:
+    """Citing key -> keys of the entries it cites (from ``kmgraph-cited-by``), sorted.
+
+    Built once per build, so that each document's lookup is not a scan of the store.
+    """
+    index: dict[str, list[str]] = defaultdict(list)
+    for k, e in entries.items():  # entries are sorted by key, so each list is too
+        for citing in dict.fromkeys(e.cited_by):
+            index[citing].append(k)
+    return index
+
+
+def _store_digest(key: str, entries: Mapping[str, _Entry], cited_index: Mapping[str, list[str]] | None = None) -> str:
+    if cited_index is None:
+        cited_index = _cited_index(entries)
+    cited = list(cited_index.get(key, ()))
     slice_ = [[k, entries[k].entry_type, sorted(entries[k].bibtex.items())] for k in [key, *cited]]
     payload = json.dumps([_extractor_digest(), slice_], ensure_ascii=False, sort_keys=True)
     return _sha256(payload.encode("utf-8"))
@@ -449,6 +466,7 @@ def _document_graph(
     entries: Mapping[str, _Entry],
     index: MatchIndex,
     titles: Mapping[str, str],
+    cited_index: Mapping[str, list[str]] | None = None,
 ) -> None:
     """Describe what the extractor found in one document (see the module docstring)."""
     from kmgraph.references.extract import find_reference_entries
@@ -458,7 +476,7 @@ def _document_graph(
     agents = _Agents()
     # Reference-list entries -> works of the store.
     sections = {e.line: e.section for e in find_reference_entries(doc.lines, doc.path)} if extraction.references else {}
-    cited_here = {k for k, e in entries.items() if key in e.cited_by}
+    cited_here = set((cited_index if cited_index is not None else _cited_index(entries)).get(key, ()))
     ref_by_line: dict[int, URIRef] = {}
     for n, ref in enumerate(extraction.references, 1):
         node = REF[f"{key}/{n}"]
@@ -568,11 +586,29 @@ def _previous_hashes(previous: Dataset | None) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _extraction_map(extractions: Mapping[str, Any] | Sequence[Any] | None) -> dict[str, Any]:
+class _ByPath(Mapping[str, Any]):
+    """A mapping of extractions looked up by POSIX path, without reading its values first
+    (a lazy mapping then makes each extraction only when its document is built)."""
+
+    def __init__(self, extractions: Mapping[str, Any]) -> None:
+        self._extractions = extractions
+        self._keys = {str(k).replace("\\", "/"): k for k in extractions}
+
+    def __getitem__(self, path: str) -> Any:
+        return self._extractions[self._keys[path]]
+
+    def __iter__(self) -> Any:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def _extraction_map(extractions: Mapping[str, Any] | Sequence[Any] | None) -> Mapping[str, Any]:
     if extractions is None:
         return {}
     if isinstance(extractions, Mapping):
-        return {str(k).replace("\\", "/"): v for k, v in extractions.items()}
+        return _ByPath(extractions)
     return {str(ex.document.path).replace("\\", "/"): ex for ex in extractions}
 
 
@@ -583,6 +619,7 @@ def build(
     root: str | os.PathLike[str] | None = None,
     previous: Dataset | None = None,
     read_documents: bool = True,
+    links: Mapping[str, Any] | None = None,
 ) -> BuildResult:
     """Build the dataset and report what was extracted, reused and missing.
 
@@ -596,6 +633,9 @@ def build(
         previous: The dataset of the previous build; unchanged documents keep their
             graph from it without being extracted again.
         read_documents: Read and extract documents that are on disk (default True).
+        links: The latest link-check verdicts by URL
+            (:func:`kmgraph.linkcheck.record.read_record`), put into the named graph
+            ``graph:links`` (:mod:`kmgraph.graph.linkhealth`); None for none.
 
     Returns:
         The :class:`BuildResult`.
@@ -620,6 +660,7 @@ def build(
     prov = ds.graph(PROVENANCE_GRAPH)
     _software(prov)
 
+    cited_index = _cited_index(entries)
     index = MatchIndex()
     titles: dict[str, str] = {}
     for key, e in entries.items():
@@ -647,7 +688,7 @@ def build(
             missing.append(key)
             continue
         content = _sha256(data) if data is not None else "given"
-        store_hash = _store_digest(key, entries)
+        store_hash = _store_digest(key, entries, cited_index)
         gid = source_graph_id(key)
         if previous is not None and extraction is None and old.get(key) == (content, store_hash):
             target_graph = ds.graph(gid)
@@ -662,10 +703,13 @@ def build(
                     warnings.append(f"{e.document}: cannot be read ({exc.message}); described from the store alone")
                     missing.append(key)
                     continue
-            _document_graph(ds.graph(gid), key, extraction, entries, index, titles)
+            _document_graph(ds.graph(gid), key, extraction, entries, index, titles, cited_index)
             extracted.append(key)
         _provenance(prov, key, e.document, content, store_hash)
 
+    from kmgraph.graph.linkhealth import add_link_health
+
+    link_checks = add_link_health(ds, links)
     dropped = sorted(k for k in old if k not in documents)
     report = BuildReport(
         documents=tuple(documents),
@@ -674,9 +718,16 @@ def build(
         missing=tuple(missing),
         dropped=tuple(dropped),
         warnings=tuple(warnings),
-        quads=sum(1 for _ in ds.quads((None, None, None, None))),
+        quads=_quad_count(ds),
+        link_checks=link_checks,
     )
     return BuildResult(ds, report)
+
+
+def _quad_count(ds: Dataset) -> int:
+    """The number of statements (quads) of a dataset: the sum of its graphs' sizes, each
+    O(1) on rdflib's Memory store, instead of iterating every quad."""
+    return sum(len(g) for g in ds.graphs())
 
 
 def build_graph(

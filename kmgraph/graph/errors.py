@@ -7,7 +7,9 @@
     │   └── InvalidQuery                a SPARQL query that does not parse or run
     └── GraphError               exit 5  the saved graph cannot be used
         ├── GraphNotFound               no saved graph yet (run `kmgraph graph build`)
-        └── CorruptGraph                the saved graph cannot be parsed
+        ├── CorruptGraph                the saved graph cannot be parsed
+        └── EndpointError               a SPARQL endpoint cannot be reached, refuses the
+                                        credentials or answers with an error
 
 A name the user typed is an argument value, so an unknown or ambiguous one is a usage
 error (exit 2), the way click reports an invalid choice. SHACL violations are findings,
@@ -20,7 +22,15 @@ from collections.abc import Sequence
 
 from kmgraph.errors import KmgraphError, UsageError
 
-__all__ = ["AmbiguousName", "CorruptGraph", "GraphError", "GraphNotFound", "InvalidQuery", "NameNotFound"]
+__all__ = [
+    "AmbiguousName",
+    "CorruptGraph",
+    "EndpointError",
+    "GraphError",
+    "GraphNotFound",
+    "InvalidQuery",
+    "NameNotFound",
+]
 
 
 class NameNotFound(UsageError):
@@ -68,3 +78,17 @@ class GraphNotFound(GraphError):
 
 class CorruptGraph(GraphError):
     """The saved graph exists but cannot be parsed (it is left as it is)."""
+
+
+class EndpointError(GraphError):
+    """A SPARQL endpoint that cannot be reached, refuses the credentials or the request.
+
+    Attributes:
+        url: The endpoint.
+        status: The HTTP status, or None when no answer came.
+    """
+
+    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+        super().__init__(message, path=url)
+        self.url = url
+        self.status = status

@@ -86,20 +86,51 @@ WEIGHTS = {"coupling": 0.3, "cocitation": 0.3, "concepts": 0.2, "organisations":
 
 
 class _Cache:
-    """Per-graph derived data (the name index, the NetworkX view), rebuilt when the graph
-    object or its size changes."""
+    """Per-graph derived data (the name index, the NetworkX view, the indexes of
+    ``related`` and ``path``), rebuilt when the graph object or its content changes.
+
+    A change is seen without reading the graph: every rdflib store announces each added
+    (and, through rdflib's base class, removed) triple on its event dispatcher, which the
+    cache counts; rdflib's Memory store removes without announcing, so its size (kept by
+    the store, O(1)) is compared too. The old check counted every quad on every call,
+    seconds per query on a graph of millions of statements.
+    """
 
     def __init__(self) -> None:
-        self._items: dict[tuple[int, str], tuple[Graph, int, Any]] = {}
+        self._items: dict[tuple[int, str], tuple[Graph, tuple[int, int], Any]] = {}
+        self._changes: dict[int, list[Any]] = {}
+
+    def _version(self, graph: Graph) -> tuple[int, int]:
+        from rdflib.plugins.stores.memory import Memory
+        from rdflib.store import TripleAddedEvent, TripleRemovedEvent
+
+        store = graph.store
+        changes = self._changes.get(id(store))
+        if changes is None or changes[0] is not store:
+            changes = [store, 0]
+            dispatcher = getattr(store, "dispatcher", None)
+            if dispatcher is None:  # a store that announces nothing: fall back to counting
+                changes[1] = -1
+            else:
+
+                def changed(event: object, changes: list[Any] = changes) -> None:
+                    changes[1] += 1
+
+                dispatcher.subscribe(TripleAddedEvent, changed)
+                dispatcher.subscribe(TripleRemovedEvent, changed)
+            self._changes[id(store)] = changes
+        if changes[1] < 0:
+            return -1, sum(1 for _ in graph.triples((None, None, None)))
+        return changes[1], len(store) if isinstance(store, Memory) else -1
 
     def get(self, graph: Graph, name: str, make: Any) -> Any:
-        size = len(graph) if not hasattr(graph, "contexts") else sum(1 for _ in graph.quads((None, None, None, None)))
+        version = self._version(graph)
         slot = (id(graph), name)
         found = self._items.get(slot)
-        if found is not None and found[0] is graph and found[1] == size:
+        if found is not None and found[0] is graph and found[1] == version:
             return found[2]
         value = make(graph)
-        self._items[slot] = (graph, size, value)
+        self._items[slot] = (graph, self._version(graph), value)
         return value
 
 
@@ -133,8 +164,35 @@ class Entity:
         return f"{self.kind} {self.label!r} ({self.id})"
 
 
-def _labels(graph: Graph, iri: URIRef, kind: str) -> list[str]:
+_LABEL_PREDICATES = (
+    DCTERMS.identifier,
+    DCTERMS.title,
+    FOAF.name,
+    FOAF.familyName,
+    FOAF.givenName,
+    SKOS.prefLabel,
+    SKOS.altLabel,
+    SKOS.hiddenLabel,
+    FRAPO.hasAcronym,
+)
+
+
+def _label_table(graph: Graph) -> dict[URIRef, dict[URIRef, list[str]]]:
+    """Every literal of the label predicates, by subject: one pass per predicate instead
+    of several lookups per entity."""
+    table: dict[URIRef, dict[URIRef, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for predicate in _LABEL_PREDICATES:
+        for s, o in graph.subject_objects(predicate):
+            if isinstance(o, Literal):
+                table[s][predicate].append(str(o))
+    return table
+
+
+def _labels(graph: Graph, iri: URIRef, kind: str, table: dict[URIRef, dict[URIRef, list[str]]] | None = None) -> list[str]:
     def lits(*predicates: URIRef) -> list[str]:
+        if table is not None:
+            found = table.get(iri)
+            return [o for p in predicates for o in found.get(p, ())] if found else []
         return [str(o) for p in predicates for o in graph.objects(iri, p) if isinstance(o, Literal)]
 
     if kind in ("source", "work"):
@@ -143,6 +201,8 @@ def _labels(graph: Graph, iri: URIRef, kind: str) -> list[str]:
         names = lits(FOAF.name)
         family = lits(FOAF.familyName)
         given = lits(FOAF.givenName)
+        if table is not None and (len(family) > 1 or len(given) > 1):
+            return _labels(graph, iri, kind)  # which name comes first is the store's order
         if family:
             names.append(f"{family[0]}, {given[0]}" if given else family[0])
         return names
@@ -167,16 +227,17 @@ class _Names:
         candidates: set[URIRef] = {URIRef(n) for n in view.nodes}
         candidates |= {s for s in graph.subjects(RDF.type, SKOS.Concept) if isinstance(s, URIRef)}
         candidates |= {s for s in graph.subjects(RDF.type, ORG.Organization) if isinstance(s, URIRef)}
+        table = _label_table(graph)
         for iri in sorted(candidates, key=str):
-            kind = node_kind(graph, iri)
+            data = view.nodes[str(iri)] if str(iri) in view else None
+            kind = str(data["type"]) if data else node_kind(graph, iri)
             if kind is None:
                 continue
-            data = view.nodes[str(iri)] if str(iri) in view else None
             local = _local_id(iri)
             label = str(data["label"]) if data else (_first_label(graph, iri, kind) or local)
             ident = str(data["key"]) if data else local
             self.entities[str(iri)] = Entity(str(iri), kind, ident, label)
-            names = {str(iri), local, ident, *_labels(graph, iri, kind)}
+            names = {str(iri), local, ident, *_labels(graph, iri, kind, table)}
             for prefix, ns in PREFIXES.items():
                 if str(iri).startswith(ns):
                     names.add(f"{prefix}:{str(iri)[len(ns):]}")
@@ -269,6 +330,8 @@ class SourceRow:
         creators: Names of its creators.
         cites: How many works of the graph it cites.
         cited_by: How many works of the graph cite it.
+        broken_links: Its URLs (or DOIs at the resolver, or links in the document) that the
+            latest ``kmgraph links check`` found failing, as ``status code URL``.
     """
 
     key: str
@@ -279,6 +342,7 @@ class SourceRow:
     creators: tuple[str, ...] = ()
     cites: int = 0
     cited_by: int = 0
+    broken_links: tuple[str, ...] = ()
 
 
 def _narrower_closure(graph: Graph, root: URIRef) -> set[URIRef]:
@@ -298,6 +362,7 @@ def sources(
     author: str | None = None,
     years: tuple[int | None, int | None] | None = None,
     kind: str | None = None,
+    broken_links: bool = False,
 ) -> list[SourceRow]:
     """Sources and cited works, filtered; sorted by key.
 
@@ -309,12 +374,15 @@ def sources(
         author: Only works created by this person or organisation.
         years: Inclusive range ``(from, to)``; either end may be None.
         kind: ``source`` (ingested documents) or ``work`` (cited works) only.
+        broken_links: Only those with a link the latest link check found failing
+            (:mod:`kmgraph.graph.linkhealth`).
 
     Raises:
         NameNotFound, AmbiguousName: A name that does not resolve.
     """
     view = _view(graph)
     wanted: set[str] | None = None
+    failing = _failing_links(graph)
 
     def keep(found: Iterable[str]) -> None:
         nonlocal wanted
@@ -330,6 +398,8 @@ def sources(
     if author is not None:
         who = str(resolve(graph, author, ["person", "organisation"]))
         keep(u for u, v, t in view.edges(keys=True) if t == "creator" and v == who)
+    if broken_links:
+        keep(failing)
     rows = []
     for node, data in view.nodes(data=True):
         if data["type"] not in ("source", "work") or (kind and data["type"] != kind):
@@ -357,9 +427,28 @@ def sources(
                 creators=creators,
                 cites=sum(1 for _, _, t in view.out_edges(node, keys=True) if t == "cites"),
                 cited_by=sum(1 for _, _, t in view.in_edges(node, keys=True) if t == "cites"),
+                broken_links=tuple(failing.get(node, ())),
             )
         )
     return sorted(rows, key=lambda r: r.key)
+
+
+def _failing_links(graph: Graph) -> dict[str, list[str]]:
+    """Failing link checks by the IRI of the source or work they are about."""
+    from kmgraph.linkcheck.record import FAILING
+
+    out: dict[str, list[str]] = defaultdict(list)
+    for check in set(graph.subjects(RDF.type, KMG.LinkCheck)):
+        status = str(graph.value(check, KMG.linkStatus) or "")
+        if status not in FAILING:
+            continue
+        code = graph.value(check, KMG.httpStatus)
+        text = " ".join(str(x) for x in (status, code, graph.value(check, KMG.checkedURL)) if x is not None)
+        for about in graph.objects(check, KMG.linkCheckOf):
+            out[str(about)].append(text)
+    for texts in out.values():
+        texts.sort()
+    return out
 
 
 @dataclass(frozen=True)
@@ -554,6 +643,146 @@ def related(graph: Graph, key: str, by: str = "all", top: int = 10) -> list[Rela
         raise UsageError(f"--by must be one of {', '.join(BY)}, not {by!r}")
     view = _view(graph)
     seed = str(resolve(graph, key, ["source", "work"]))
+    rel = _CACHE.get(graph, "relations", lambda g: _Relations(_view(g)))
+    return rel.rank(view, seed, by, top)
+
+
+class _Relations:
+    """The sets ``related`` compares, indexed once per graph (see :func:`related`).
+
+    Only works that share something with the seed (a citer, a reference, a concept, an
+    organisation, or a direct citation) can score above 0, so :meth:`rank` scores just
+    those, then writes the explanations of the ``top`` best only.
+    """
+
+    def __init__(self, view: nx.MultiDiGraph) -> None:
+        works = [n for n, d in view.nodes(data=True) if d["type"] in ("source", "work")]
+        self.position = {w: i for i, w in enumerate(works)}
+        refs: dict[str, set[str]] = defaultdict(set)
+        citers: dict[str, set[str]] = defaultdict(set)
+        topics: dict[str, set[str]] = defaultdict(set)
+        orgs: dict[str, set[str]] = defaultdict(set)
+        broader: dict[str, set[str]] = defaultdict(set)
+        for u, v, t in view.edges(keys=True):
+            if t == "cites":
+                refs[u].add(v)
+                citers[v].add(u)
+            elif t == "subject":
+                topics[u].add(v)
+            elif t in ("publisher", "creator", "mentions") and view.nodes[v]["type"] == "organisation":
+                orgs[u].add(v)
+            elif t == "broader":
+                broader[u].add(v)
+        self.refs, self.citers, self.topics, self.orgs = refs, citers, topics, orgs
+        self.expanded = {w: topics[w] | {b for c in topics[w] for b in broader[c]} for w in works if w in topics}
+        self.by_concept: dict[str, set[str]] = defaultdict(set)
+        self.by_org: dict[str, set[str]] = defaultdict(set)
+        for w in works:
+            for c in self.expanded.get(w, ()):
+                self.by_concept[c].add(w)
+            for o in orgs.get(w, ()):
+                self.by_org[o].add(w)
+        self.concept_weight = {c: 1 / math.log(max(len(ws), 2)) for c, ws in self.by_concept.items()}
+        self.org_weight = {o: 1 / math.log(max(len(ws), 2)) for o, ws in self.by_org.items()}
+
+    def _candidates(self, seed: str, by: str) -> set[str]:
+        empty: set[str] = set()
+        found: set[str] = set()
+        if by in ("all", "cocitation"):
+            for citing in self.citers.get(seed, empty):
+                found |= self.refs.get(citing, empty)
+        if by in ("all", "coupling"):
+            for ref in self.refs.get(seed, empty):
+                found |= self.citers.get(ref, empty)
+        if by in ("all", "concepts"):
+            for c in self.expanded.get(seed, empty):
+                found |= self.by_concept[c]
+        if by in ("all", "organisations"):
+            for o in self.orgs.get(seed, empty):
+                found |= self.by_org[o]
+        if by == "all":
+            found |= self.refs.get(seed, empty) | self.citers.get(seed, empty)
+        found.discard(seed)
+        return {w for w in found if w in self.position}
+
+    def rank(self, view: nx.MultiDiGraph, seed: str, by: str, top: int) -> list[Related]:
+        empty: set[str] = set()
+        refs, citers, orgs = self.refs, self.citers, self.orgs
+        seed_refs, seed_citers = refs.get(seed, empty), citers.get(seed, empty)
+        seed_k, seed_o = self.expanded.get(seed, empty), orgs.get(seed, empty)
+        self_k = sum(self.concept_weight[z] for z in seed_k)
+        self_o = sum(self.org_weight[z] for z in seed_o)
+        label = lambda n: str(view.nodes[n]["label"])  # noqa: E731
+        ident = lambda n: str(view.nodes[n]["key"])  # noqa: E731
+        scored = []
+        for other in sorted(self._candidates(seed, by), key=self.position.__getitem__):
+            cc = _cosine(seed_citers, citers.get(other, empty))
+            bc = _cosine(seed_refs, refs.get(other, empty))
+            kc = sum(self.concept_weight[z] for z in seed_k & self.expanded.get(other, empty)) / self_k if self_k else 0.0
+            oc = sum(self.org_weight[z] for z in seed_o & orgs.get(other, empty)) / self_o if self_o else 0.0
+            direct = "cites" if other in seed_refs else "cited by" if seed in refs.get(other, empty) else ""
+            score = {
+                "all": WEIGHTS["coupling"] * bc
+                + WEIGHTS["cocitation"] * cc
+                + WEIGHTS["concepts"] * kc
+                + WEIGHTS["organisations"] * oc
+                + WEIGHTS["direct"] * (1.0 if direct else 0.0),
+                "cocitation": cc,
+                "coupling": bc,
+                "concepts": kc,
+                "organisations": oc,
+            }[by]
+            if score <= 0:
+                continue
+            scored.append((-round(score, 4), ident(other), other, score, cc, bc, kc, oc, direct))
+        scored.sort(key=lambda row: (row[0], row[1]))
+        results = []
+        for _, _, other, score, cc, bc, kc, oc, direct in scored[: max(top, 0)]:
+            cocited = sorted(ident(n) for n in seed_citers & citers.get(other, empty))
+            shared_refs = sorted(ident(n) for n in seed_refs & refs.get(other, empty))
+            shared_k = seed_k & self.expanded.get(other, empty)
+            shared_o = seed_o & orgs.get(other, empty)
+            direct_k = self.topics.get(seed, empty) & self.topics.get(other, empty)
+            concept_labels = sorted(label(c) for c in direct_k) + sorted(label(c) for c in shared_k - direct_k)
+            org_labels = sorted(label(o) for o in shared_o)
+            parts = []
+            if cocited:
+                parts.append(f"cited together by {_plural(len(cocited), 'document')} ({_some(cocited)})")
+            if shared_refs:
+                parts.append(f"both cite {_plural(len(shared_refs), 'work')} ({_some(shared_refs)})")
+            if concept_labels and by in ("all", "concepts"):
+                parts.append(f"shares {_plural(len(concept_labels), 'concept')} ({_some(concept_labels)})")
+            if org_labels and by in ("all", "organisations"):
+                parts.append(f"shares {_plural(len(org_labels), 'organisation')} ({_some(org_labels)})")
+            if direct == "cites":
+                parts.append("cited by the seed")
+            elif direct:
+                parts.append("cites the seed")
+            results.append(
+                Related(
+                    key=ident(other),
+                    kind=str(view.nodes[other]["type"]),
+                    label=label(other),
+                    score=round(score, 4),
+                    coupling=round(bc, 4),
+                    cocitation=round(cc, 4),
+                    concepts=round(kc, 4),
+                    organisations=round(oc, 4),
+                    cocited_by=tuple(cocited),
+                    shared_references=tuple(shared_refs),
+                    shared_concepts=tuple(concept_labels),
+                    shared_organisations=tuple(org_labels),
+                    direct=direct,
+                    explanation="; ".join(parts),
+                )
+            )
+        return results
+
+
+def _related_scan(graph: Graph, seed: str, by: str, top: int) -> list[Related]:
+    """The first implementation of :func:`related` (every work scored), kept as the
+    reference the indexed one is tested against."""
+    view = _view(graph)
     works = [n for n, d in view.nodes(data=True) if d["type"] in ("source", "work")]
     refs: dict[str, set[str]] = defaultdict(set)
     citers: dict[str, set[str]] = defaultdict(set)
@@ -694,6 +923,15 @@ class Path:
         return [str(step) for step in self.steps]
 
 
+def _undirected(view: nx.MultiDiGraph) -> nx.Graph:
+    """The view without directions and parallel edges, edges added in sorted order (so
+    that the first of equally short paths is the same on every run)."""
+    undirected = nx.Graph()
+    undirected.add_nodes_from(view.nodes)
+    undirected.add_edges_from(sorted(view.edges()))
+    return undirected
+
+
 def _entity_of(view: nx.MultiDiGraph, node: str, graph: Graph) -> Entity:
     names = _names(graph)
     if node in names.entities:
@@ -716,11 +954,7 @@ def path(graph: Graph, a: str, b: str) -> Path:
     end = entity(graph, b)
     if start.iri not in view or end.iri not in view:
         return Path(start, end)
-    undirected = nx.Graph()
-    undirected.add_nodes_from(view.nodes)
-    for u, v in sorted(view.edges()):
-        if not undirected.has_edge(u, v):
-            undirected.add_edge(u, v)
+    undirected = _CACHE.get(graph, "undirected", lambda g: _undirected(_view(g)))
     try:
         nodes = nx.shortest_path(undirected, start.iri, end.iri)
     except nx.NetworkXNoPath:
@@ -914,16 +1148,22 @@ def sparql(graph: Graph, query: str) -> SparqlResult:
 
     if has_service(prepared.algebra):
         raise InvalidQuery("SERVICE is not supported: queries run on the local graph only")
+    from rdflib.store import Store as _RdfStore
+
+    from kmgraph.errors import KmgraphError
+
+    # A store with its own SPARQL engine (Oxigraph, an endpoint) is given the text.
+    own_engine = type(graph.store).query is not _RdfStore.query
     try:
-        return _run_sparql(graph, prepared)
-    except InvalidQuery:
+        return _run_sparql(graph, query if own_engine else prepared)
+    except KmgraphError:  # InvalidQuery, an endpoint that cannot be reached
         raise
     except Exception as exc:  # evaluation is lazy: errors surface while reading results
         raise InvalidQuery(f"the SPARQL query failed: {' '.join(str(exc).split())[:300]}") from None
 
 
 def _run_sparql(graph: Graph, prepared: Any) -> SparqlResult:
-    result = graph.query(prepared)
+    result = graph.query(prepared, initNs=PREFIXES)
     kind = str(result.type).lower()
     if kind == "ask":
         return SparqlResult("ask", boolean=bool(result.askAnswer))

@@ -83,10 +83,33 @@ def node_kind(graph: Graph, iri: URIRef) -> str | None:
     return None
 
 
-def _first(graph: Graph, iri: URIRef, *predicates: URIRef) -> str | None:
+_Table = dict[URIRef, dict[URIRef, list[Literal]]]
+_ATTRIBUTE_PREDICATES = (
+    DCTERMS.identifier,
+    DCTERMS.title,
+    FABIO.hasURL,
+    FABIO.hasPublicationYear,
+    FOAF.name,
+    SKOS.prefLabel,
+)
+
+
+def _literal_table(graph: Graph) -> _Table:
+    """The literals of the attribute predicates by subject, read in one pass per
+    predicate (a lookup per node and predicate costs far more on a large graph)."""
+    table: _Table = defaultdict(lambda: defaultdict(list))
+    for predicate in _ATTRIBUTE_PREDICATES:
+        for s, o in graph.subject_objects(predicate):
+            if isinstance(o, Literal):
+                table[s][predicate].append(o)
+    return table
+
+
+def _first(graph: Graph, iri: URIRef, *predicates: URIRef, table: _Table | None = None) -> str | None:
+    found = table.get(iri, {}) if table is not None else None
     for predicate in predicates:
         values = sorted(
-            (o for o in graph.objects(iri, predicate) if isinstance(o, Literal)),
+            found.get(predicate, ()) if found is not None else (o for o in graph.objects(iri, predicate) if isinstance(o, Literal)),
             key=lambda o: (o.language not in (None, "en"), str(o)),
         )
         if values:
@@ -102,19 +125,19 @@ def _local(iri: URIRef, kind: str) -> str:
     return text
 
 
-def _attributes(graph: Graph, iri: URIRef, kind: str) -> dict[str, object]:
+def _attributes(graph: Graph, iri: URIRef, kind: str, table: _Table | None = None) -> dict[str, object]:
     key = _local(iri, kind)
     if kind in ("source", "work"):
-        identifier = _first(graph, iri, DCTERMS.identifier)
-        label = _first(graph, iri, DCTERMS.title) or _first(graph, iri, FABIO.hasURL) or identifier or key
+        identifier = _first(graph, iri, DCTERMS.identifier, table=table)
+        label = _first(graph, iri, DCTERMS.title, table=table) or _first(graph, iri, FABIO.hasURL, table=table) or identifier or key
         attrs: dict[str, object] = {"type": kind, "label": label, "key": identifier or key}
-        year = _first(graph, iri, FABIO.hasPublicationYear)
+        year = _first(graph, iri, FABIO.hasPublicationYear, table=table)
         if year and re.fullmatch(r"\d{4}", year):
             attrs["year"] = int(year)
         return attrs
     if kind == "person":
-        return {"type": kind, "label": _first(graph, iri, FOAF.name) or key, "key": key}
-    label = _first(graph, iri, SKOS.prefLabel, FOAF.name) or key
+        return {"type": kind, "label": _first(graph, iri, FOAF.name, table=table) or key, "key": key}
+    label = _first(graph, iri, SKOS.prefLabel, FOAF.name, table=table) or key
     return {"type": kind, "label": label, "key": key}
 
 
@@ -141,12 +164,17 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
     edges: list[tuple[URIRef, URIRef, str, int]] = []
     kinds: dict[URIRef, str] = {}
     counts = _counts(graph)
+    sources = set(graph.subjects(RDF.type, KMG.SourceDocument))
+    work_ns = str(WORK)
 
     def kind_of(iri: object) -> str | None:
         if not isinstance(iri, URIRef):
             return None
         if iri not in kinds:
-            found = node_kind(graph, iri)
+            if iri.startswith(work_ns):  # node_kind, without a lookup per work
+                found: str | None = "source" if iri in sources else "work"
+            else:
+                found = node_kind(graph, iri)
             if found is None:
                 return None
             kinds[iri] = found
@@ -168,8 +196,9 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
 
     view = nx.MultiDiGraph()
     by_node: dict[URIRef, dict[str, object]] = {}
+    table = _literal_table(graph)
     for iri in sorted(present, key=str):
-        by_node[iri] = _attributes(graph, iri, kinds[iri])
+        by_node[iri] = _attributes(graph, iri, kinds[iri], table)
         view.add_node(str(iri), **by_node[iri])
     seen: dict[tuple[str, str, str], int] = defaultdict(int)
     for s, o, edge_type, weight in sorted(edges, key=lambda e: (str(e[0]), str(e[1]), e[2])):

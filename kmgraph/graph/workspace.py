@@ -10,6 +10,11 @@ The file is written atomically (temporary file, fsync, rename). A file that cann
 parsed is never overwritten by an incremental build: the error says so, and
 ``kmgraph graph build --full`` rebuilds from scratch.
 
+Instead of a file, ``--graph`` (and every ``path`` argument here) may name an Oxigraph
+folder, ``oxigraph:DIR``, for graphs too big to parse on every command; see
+:mod:`kmgraph.graph.stores`, which opens any location (a file, a folder, a SPARQL
+endpoint) the same way.
+
 Example:
     >>> from kmgraph.graph.workspace import update_graph, read_graph
     >>> result = update_graph("references", ".kmgraph/graph.nq")  # doctest: +SKIP
@@ -25,7 +30,7 @@ from typing import Any
 
 from rdflib import Dataset
 
-from kmgraph.errors import InputError, StoreError
+from kmgraph.errors import InputError, StoreError, UsageError
 from kmgraph.graph.build import PROVENANCE_GRAPH, STORE_GRAPH, BuildResult, build, new_dataset
 from kmgraph.graph.errors import CorruptGraph, GraphError, GraphNotFound
 from kmgraph.graph.serialize import nquads
@@ -48,7 +53,8 @@ def read_graph(path: str | os.PathLike[str] | None = None) -> Dataset:
     """Read a saved graph.
 
     Args:
-        path: The N-Quads file (default :func:`default_graph_path`).
+        path: The N-Quads file (default :func:`default_graph_path`), or an Oxigraph
+            folder as ``oxigraph:DIR`` (opened read-only, nothing parsed).
 
     Returns:
         The dataset (union default graph, project prefixes bound).
@@ -57,7 +63,13 @@ def read_graph(path: str | os.PathLike[str] | None = None) -> Dataset:
         GraphNotFound: No file there (nothing built yet).
         CorruptGraph: The file cannot be parsed, or is not a kmgraph graph.
     """
-    file = Path(path) if path is not None else default_graph_path()
+    if path is None:
+        path = default_graph_path()
+    if os.fspath(path).startswith("oxigraph:"):
+        from kmgraph.graph.stores import open_oxigraph
+
+        return open_oxigraph(os.fspath(path)[len("oxigraph:") :] or ".kmgraph/oxigraph")
+    file = Path(path)
     if not file.is_file():
         raise GraphNotFound("no graph here; `kmgraph graph build` builds it", path=str(file))
     ds = new_dataset()
@@ -85,10 +97,19 @@ def read_graph(path: str | os.PathLike[str] | None = None) -> Dataset:
 def write_graph(dataset: Dataset, path: str | os.PathLike[str] | None = None) -> Path:
     """Write a dataset as sorted N-Quads, atomically; create the folder when missing.
 
+    ``oxigraph:DIR`` writes an Oxigraph folder instead
+    (:func:`kmgraph.graph.stores.write_oxigraph`).
+
     Raises:
         InputError: The file or its folder cannot be written (exit 3).
     """
-    file = Path(path) if path is not None else default_graph_path()
+    if path is None:
+        path = default_graph_path()
+    if os.fspath(path).startswith("oxigraph:"):
+        from kmgraph.graph.stores import location, write_oxigraph
+
+        return write_oxigraph(dataset, location(path).target)
+    file = Path(path)
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(file, nquads(dataset))
@@ -109,10 +130,13 @@ def update_graph(
 
     Args:
         store: The store (or its folder).
-        path: The saved graph (default :func:`default_graph_path`).
+        path: The saved graph (default :func:`default_graph_path`): an N-Quads file or
+            ``oxigraph:DIR``.
         full: Ignore the saved graph (rebuild every document, overwrite a corrupt file).
         save: Write the result.
-        **options: Passed to :func:`kmgraph.graph.build.build` (``root``, ``extractions``).
+        **options: Passed to :func:`kmgraph.graph.build.build` (``root``, ``extractions``,
+            ``links``; by default ``links`` is the workspace's link-status record,
+            :func:`kmgraph.linkcheck.record.read_record`).
 
     Returns:
         The :class:`~kmgraph.graph.build.BuildResult`.
@@ -122,18 +146,30 @@ def update_graph(
             is left as it is.
         InputError: The file cannot be written, or is a folder.
         StoreError: The store cannot be read, or has no entries.
+        UsageError: ``path`` is a SPARQL endpoint (``kmgraph graph push`` loads one).
     """
-    file = Path(path) if path is not None else default_graph_path()
-    if file.is_dir():
-        raise InputError("is a folder; --graph takes the graph file", path=str(file))
+    from kmgraph.graph.stores import location
+
+    place = location(path)
+    if place.kind == "sparql":
+        raise UsageError(f"graph build writes a file or oxigraph:DIR; load an endpoint with `kmgraph graph push --endpoint {place.target}`")
+    file = Path(place.target)
+    if place.kind == "file" and file.is_dir():
+        raise InputError("is a folder; --graph takes the graph file (or oxigraph:DIR)", path=str(file))
     target = store if isinstance(store, Store) else Store.open(store)
     if not target.entries:
         # An empty graph would only be refused by every query afterwards.
         raise StoreError("the store has no entries; `kmgraph ingest DOCUMENTS --store PATH` fills it", path=str(target.path))
     previous = None
     if not full and file.exists():
-        previous = read_graph(file)
+        previous = read_graph(str(place))
+    if "links" not in options:
+        from kmgraph.linkcheck.record import read_record
+
+        options["links"] = read_record()
     result = build(target, previous=previous, **options)
+    if previous is not None:
+        previous.close()  # an Oxigraph folder is replaced next
     if save:
-        write_graph(result.dataset, file)
+        write_graph(result.dataset, str(place))
     return result
