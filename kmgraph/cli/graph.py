@@ -461,6 +461,8 @@ def path(a: str, b: str, graph_path: str, fmt: str) -> None:
     if not found.found:
         click.echo(f"kmgraph: no path between {found.start} and {found.end}", err=True)
         sys.exit(1)
+    if not found.steps:
+        click.echo(f"kmgraph: both ends are {found.start} (a path of length 0)", err=True)
 
 
 @cli.command(epilog=GRAPH_EXIT_CODES)
@@ -507,7 +509,7 @@ def clusters(seed: int, resolution: float, min_size: int, graph_path: str, fmt: 
 @ENDPOINT_OPTION
 @FORMAT_OPTION
 def sparql(query_text: str, graph_path: str, fmt: str) -> None:
-    """Run a SPARQL 1.1 query (text, or a file holding it) with the project prefixes bound.
+    """Run a SPARQL 1.1 query (text, a file holding it, or - for stdin) with the project prefixes bound.
 
     SELECT gives rows, ASK true or false, CONSTRUCT and DESCRIBE Turtle (JSON-LD with
     --format json).
@@ -517,7 +519,11 @@ def sparql(query_text: str, graph_path: str, fmt: str) -> None:
 
     text = query_text
     candidate = Path(query_text)
-    if "\n" not in query_text and len(query_text) < 4096 and candidate.suffix.lower() in (".rq", ".sparql", ".txt"):
+    if query_text == "-":
+        text = click.get_text_stream("stdin").read()
+    elif "\n" not in query_text and len(query_text) < 4096 and (
+        candidate.suffix.lower() in (".rq", ".sparql", ".txt") or candidate.is_file()
+    ):
         try:
             text = candidate.read_text(encoding="utf-8")
         except OSError as exc:

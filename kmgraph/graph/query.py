@@ -224,6 +224,7 @@ class _Names:
         view = _view(graph)
         self.entities: dict[str, Entity] = {}
         self.levels: list[dict[str, set[str]]] = [defaultdict(set), defaultdict(set), defaultdict(set)]
+        self.surnames: dict[str, set[str]] = defaultdict(set)
         candidates: set[URIRef] = {URIRef(n) for n in view.nodes}
         candidates |= {s for s in graph.subjects(RDF.type, SKOS.Concept) if isinstance(s, URIRef)}
         candidates |= {s for s in graph.subjects(RDF.type, ORG.Organization) if isinstance(s, URIRef)}
@@ -247,6 +248,9 @@ class _Names:
                 self.levels[0][name].add(str(iri))
                 self.levels[1][_loose(name)].add(str(iri))
                 self.levels[2][_looser(name)].add(str(iri))
+            if kind == "person":  # "Levin" alone, when no entity has that exact name
+                for family in table.get(iri, {}).get(FOAF.familyName, ()):
+                    self.surnames[_looser(family)].add(str(iri))
 
     def resolve(self, name: str, kinds: Sequence[str] | None) -> Entity:
         text = name.strip()
@@ -257,6 +261,12 @@ class _Names:
                 return hits[0]
             if len(hits) > 1:
                 raise AmbiguousName(name, [str(h) for h in sorted(hits, key=lambda h: (h.kind, h.id))])
+        if not kinds or "person" in kinds:
+            people = [self.entities[i] for i in sorted(self.surnames.get(keys[2], ()))]
+            if len(people) == 1:
+                return people[0]
+            if len(people) > 1:
+                raise AmbiguousName(name, [str(h) for h in sorted(people, key=lambda h: h.id)])
         from rapidfuzz import fuzz, process
 
         pool = {
