@@ -763,6 +763,10 @@ def run_child(argv: list[str], stdout: Path, stderr: Path, limit: float) -> tupl
         env.pop(name, None)  # loopback only: never through a proxy
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.0/8,localhost"
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    # kmgraph runs from the checkout: keep its bytecode between runs (outside the checkout),
+    # as an installed package has it, even where PYTHONDONTWRITEBYTECODE is set.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "kmgraph-bench-pycache"))
     with stdout.open("wb") as out, stderr.open("wb") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=stdout.parent)

@@ -14,15 +14,19 @@ Modules: :mod:`~kmgraph.ingest.detect` (format sniffing, decoding),
 
 from __future__ import annotations
 
-from kmgraph.ingest.detect import (
-    DEFAULT_MAX_BYTES,
-    FORMATS,
-    PDF_MAX_BYTES,
-    decode_bytes,
-    sniff_format,
-)
-from kmgraph.ingest.reader import read_document
-from kmgraph.ingest.urls import classify_link, clean_url_end, find_bare_urls
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kmgraph.ingest.detect import (
+        DEFAULT_MAX_BYTES,
+        FORMATS,
+        PDF_MAX_BYTES,
+        decode_bytes,
+        sniff_format,
+    )
+    from kmgraph.ingest.reader import read_document
+    from kmgraph.ingest.urls import classify_link, clean_url_end, find_bare_urls
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -35,3 +39,31 @@ __all__ = [
     "read_document",
     "sniff_format",
 ]
+
+# Imported on first use (PEP 562), so that ``kmgraph.ingest.urls`` alone (the link
+# checker's classifier) does not load every reader and its parser (markdown-it, lxml,
+# bibtexparser, PyYAML).
+_HOME = {
+    "DEFAULT_MAX_BYTES": "detect",
+    "FORMATS": "detect",
+    "PDF_MAX_BYTES": "detect",
+    "decode_bytes": "detect",
+    "sniff_format": "detect",
+    "read_document": "reader",
+    "classify_link": "urls",
+    "clean_url_end": "urls",
+    "find_bare_urls": "urls",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

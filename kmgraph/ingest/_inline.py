@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import lxml.html
-from lxml import etree
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
@@ -20,6 +19,9 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from kmgraph.ingest.urls import classify_link, find_bare_urls
 from kmgraph.records import RawLink
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = ["InlineWalker", "Locator", "html_link_elements", "html_links", "html_text", "make_markdown"]
 
@@ -234,6 +236,9 @@ def html_link_elements(fragment: str) -> list[tuple[etree._Element, str, str, st
     """Like :func:`html_links`, with the lxml element (for its ``sourceline``)."""
     if not fragment.strip():
         return []
+    import lxml.html  # on first use: a text file without inline HTML never needs lxml
+    from lxml import etree
+
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):
@@ -251,6 +256,9 @@ def html_text(fragment: str) -> str:
     """The text of a fragment of raw HTML, tags removed (by lxml)."""
     if not fragment.strip():
         return ""
+    import lxml.html
+    from lxml import etree
+
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):

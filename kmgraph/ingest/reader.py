@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from pathlib import Path, PurePath
 
 from kmgraph.errors import DocumentNotFound, MalformedInput, UnsupportedFormat
-from kmgraph.ingest.bibtex import read_bibtex
 from kmgraph.ingest.detect import (
     DEFAULT_MAX_BYTES,
     FORMATS,
@@ -23,10 +23,6 @@ from kmgraph.ingest.detect import (
     looks_binary,
     sniff_format,
 )
-from kmgraph.ingest.htmldoc import read_html
-from kmgraph.ingest.markdown import read_markdown
-from kmgraph.ingest.pdf import read_pdf
-from kmgraph.ingest.text import read_text
 from kmgraph.records import SourceDocument
 
 __all__ = ["read_document"]
@@ -40,12 +36,20 @@ _UNSUPPORTED = {
 }  # fmt: skip
 
 _Reader = Callable[[str, str, str, Sequence[str]], SourceDocument]
-_TEXT_READERS: dict[str, _Reader] = {
-    "txt": read_text,
-    "md": read_markdown,
-    "html": read_html,
-    "bib": read_bibtex,
+#: The reader of each text format, as (module, function): imported on first use, so that
+#: reading a text file does not load the HTML, BibTeX and YAML parsers.
+_TEXT_READERS: dict[str, tuple[str, str]] = {
+    "txt": ("kmgraph.ingest.text", "read_text"),
+    "md": ("kmgraph.ingest.markdown", "read_markdown"),
+    "html": ("kmgraph.ingest.htmldoc", "read_html"),
+    "bib": ("kmgraph.ingest.bibtex", "read_bibtex"),
 }
+
+
+def _text_reader(fmt: str) -> _Reader:
+    module, name = _TEXT_READERS[fmt]
+    reader: _Reader = getattr(import_module(module), name)
+    return reader
 
 
 def _mb(n: int) -> str:
@@ -126,9 +130,11 @@ def read_document(
     if not head:
         return SourceDocument(path=shown, format=fmt, encoding="utf-8", lines=(), warnings=("empty file",))
     if fmt == "pdf":
+        from kmgraph.ingest.pdf import read_pdf
+
         return read_pdf(shown, file, max_chars=max_bytes)
     if len(data) > limit:
         raise MalformedInput(f"file is over the {_mb(limit)} limit", path=shown)
     declared = declared_charset(head) if fmt == "html" else None
     text, encoding, warnings = decode_bytes(data, declared=declared)
-    return _TEXT_READERS[fmt](shown, text, encoding, warnings)
+    return _text_reader(fmt)(shown, text, encoding, warnings)

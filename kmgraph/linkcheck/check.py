@@ -8,9 +8,12 @@ How a URL is checked:
 - **Offline first.** Placeholders, ``mailto:`` (syntax), local files and their anchors,
   ``--include``/``--exclude`` and schemes other than http(s) are settled without the
   network.
-- **Safety.** The host is resolved before any request; link-local and cloud-metadata
-  addresses are never requested (``excluded``), nor private and loopback addresses when
-  ``exclude_private`` is set. Every redirect hop is checked the same way.
+- **Safety.** The host is resolved once per run and every address checked before any
+  request; link-local and cloud-metadata addresses are never requested (``excluded``),
+  nor private and loopback addresses when ``exclude_private`` is set. Connections go to
+  the checked addresses only (the name is not resolved again, so a DNS-rebinding answer
+  is never used); the Host header, TLS SNI and certificate checks keep the host name.
+  Every redirect hop is checked and pinned the same way.
 - **Politeness.** ``concurrency`` worker threads sharing one thread-safe urllib3
   connection pool per host (or, when a ``session_factory`` is given, one
   ``requests.Session`` each); at most ``host_concurrency`` requests in flight per host, their starts at least
@@ -35,12 +38,15 @@ session settings, reading proxy variables and ``~/.netrc`` on every request, a c
 jar per session). Proxies (``http_proxy``, ``https_proxy``, ``all_proxy``, ``no_proxy``)
 are read once per run, certificates come from ``REQUESTS_CA_BUNDLE``,
 ``CURL_CA_BUNDLE`` or certifi as with requests, and cookies set during one URL's
-redirect chain are sent back along that chain only.
+redirect chain are sent back along that chain only. The pools' connections open their
+sockets to the addresses the safety check approved (:class:`_PinnedConnection`) and read
+response headers with a lean parser (:class:`_Headers`) instead of the ``email`` package.
 """
 
 from __future__ import annotations
 
 import html
+import http.client
 import ipaddress
 import json
 import os
@@ -64,10 +70,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, quote, unquote, urldefrag, urljoin, urlsplit
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ClosedPoolError
+from urllib3.exceptions import ClosedPoolError, ConnectTimeoutError, NewConnectionError
 from urllib3.exceptions import HTTPError as _Urllib3Error
-from urllib3.util import parse_url
+from urllib3.util import Retry, parse_url
+from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
 from kmgraph.linkcheck.collect import LinkRequest, Target
 from kmgraph.linkcheck.config import CheckConfig
@@ -226,47 +234,122 @@ def forbidden_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, *, excl
     return None
 
 
+_Target = tuple[int, tuple[Any, ...]]  # (address family, socket address with port 0)
+
+
+class _Refused(OSError):
+    """The guard refuses a host where a connection would be opened (internal)."""
+
+    def __init__(self, status: Status, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def _host_key(host: str) -> str:
+    return host.strip("[]").lower().rstrip(".")
+
+
 class _Guard:
-    """Resolves each host once per run and says whether it may be requested."""
+    """Resolves each host once per run, checks every address, and pins the connections to them.
+
+    :meth:`check` gives the verdict before a request; :meth:`targets` gives the checked
+    addresses to the connection being opened (see :class:`_PinnedConnection`), so the
+    socket goes to an address that was checked and a second DNS answer (DNS rebinding)
+    is never asked for. A host is resolved once per run, even by concurrent workers.
+    """
 
     def __init__(self, exclude_private: bool) -> None:
         self.exclude_private = exclude_private
-        self._cache: dict[str, tuple[Status, str] | None] = {}
+        self._cache: dict[str, tuple[tuple[Status, str] | None, tuple[_Target, ...]]] = {}
+        self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def check(self, host: str) -> tuple[Status, str] | None:
-        h = host.lower().rstrip(".")
+    def _entry(self, host: str) -> tuple[tuple[Status, str] | None, tuple[_Target, ...]]:
+        h = _host_key(host)
+        entry = self._cache.get(h)
+        if entry is not None:
+            return entry
         with self._lock:
-            if h in self._cache:
-                return self._cache[h]
-        verdict = self._judge(h)
-        with self._lock:
-            self._cache[h] = verdict
-        return verdict
+            lock = self._locks.setdefault(h, threading.Lock())
+        with lock:  # one lookup per host, whoever asks first
+            entry = self._cache.get(h)
+            if entry is None:
+                entry = self._cache[h] = self._judge(h)
+        return entry
 
-    def _judge(self, h: str) -> tuple[Status, str] | None:
+    def check(self, host: str) -> tuple[Status, str] | None:
+        """(status, reason) when ``host`` must not be requested, else None."""
+        return self._entry(host)[0]
+
+    def targets(self, host: str) -> tuple[_Target, ...]:
+        """The checked addresses of ``host``, in the resolver's order.
+
+        Raises:
+            _Refused: The host must not be requested (or does not resolve).
+        """
+        refusal, targets = self._entry(host)
+        if refusal is not None:
+            raise _Refused(*refusal)
+        return targets
+
+    def _judge(self, h: str) -> tuple[tuple[Status, str] | None, tuple[_Target, ...]]:
         if h in METADATA_HOSTS:
-            return Status.EXCLUDED, f"{h} is a cloud metadata service and is never requested"
+            return (Status.EXCLUDED, f"{h} is a cloud metadata service and is never requested"), ()
         if h == "invalid" or h.endswith(".invalid"):  # RFC 6761: never resolves
-            return Status.NETWORK_ERROR, f"DNS: {h} does not resolve (.invalid is reserved)"
+            return (Status.NETWORK_ERROR, f"DNS: {h} does not resolve (.invalid is reserved)"), ()
+        targets: list[_Target] = []
         try:
-            addresses = {ipaddress.ip_address(h.split("%")[0])}
+            literal = ipaddress.ip_address(h.split("%")[0])
         except ValueError:
             try:
                 infos = socket.getaddrinfo(h, None, proto=socket.IPPROTO_TCP)
             except (OSError, UnicodeError):
-                return Status.NETWORK_ERROR, f"DNS: cannot resolve {h}"
-            addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
+                return (Status.NETWORK_ERROR, f"DNS: cannot resolve {h}"), ()
+            for family, _type, _proto, _name, sockaddr in infos:
+                if family in (socket.AF_INET, socket.AF_INET6) and (family, tuple(sockaddr)) not in targets:
+                    targets.append((family, tuple(sockaddr)))
+        else:
+            if literal.version == 4:
+                targets.append((socket.AF_INET, (str(literal), 0)))
+            else:
+                targets.append((socket.AF_INET6, (str(literal), 0, 0, 0)))
+        if not targets:
+            return (Status.NETWORK_ERROR, f"DNS: no address for {h}"), ()
+        addresses = {ipaddress.ip_address(str(sockaddr[0]).split("%")[0]) for _, sockaddr in targets}
         for ip in sorted(addresses, key=str):
             reason = forbidden_address(ip, exclude_private=self.exclude_private)
             if reason:
-                return Status.EXCLUDED, reason
-        return None
+                return (Status.EXCLUDED, reason), ()
+        return None, tuple(targets)
+
+
+class _Slots:
+    """A counting semaphore made of tokens in a C queue.
+
+    ``threading.Semaphore`` is Python code around a condition variable; taking and giving
+    back a token of a ``queue.SimpleQueue`` costs a fraction of it, twice per request.
+    """
+
+    def __init__(self, n: int) -> None:
+        self._tokens: queue.SimpleQueue[None] = queue.SimpleQueue()
+        for _ in range(n):
+            self._tokens.put(None)
+
+    def acquire(self, timeout: float) -> bool:
+        try:
+            self._tokens.get(timeout=timeout)
+        except queue.Empty:
+            return False
+        return True
+
+    def release(self) -> None:
+        self._tokens.put(None)
 
 
 @dataclass
 class _HostState:
-    slots: threading.Semaphore
+    slots: _Slots | None  # None: the host's limit is no tighter than the global one
     interval: float
     next_start: float = 0.0
     lock: threading.Lock = None  # type: ignore[assignment]
@@ -287,7 +370,7 @@ class _HostLimiter:
         self.config = config
         self._hosts: dict[str, _HostState] = {}
         self._lock = threading.Lock()
-        self._in_flight = threading.Semaphore(config.concurrency)
+        self._in_flight = _Slots(config.concurrency)
 
     def _state(self, host: str) -> _HostState:
         state = self._hosts.get(host)
@@ -296,9 +379,9 @@ class _HostLimiter:
         with self._lock:
             state = self._hosts.get(host)
             if state is None:
-                state = _HostState(
-                    threading.Semaphore(self.config.concurrency_for(host)), self.config.interval_for(host)
-                )
+                limit = self.config.concurrency_for(host)
+                slots = _Slots(limit) if limit < self.config.concurrency else None
+                state = _HostState(slots, self.config.interval_for(host))
                 self._hosts[host] = state
             return state
 
@@ -310,25 +393,30 @@ class _HostLimiter:
             _OutOfTime: The slot would come after ``end``.
         """
         state = self._state(host)
-        if not state.slots.acquire(timeout=max(0.0, end - time.monotonic())):
+        slots = state.slots
+        if slots is not None and not slots.acquire(max(0.0, end - time.monotonic())):
             raise _OutOfTime
         try:
-            with state.lock:
-                now = time.monotonic()
-                start = max(now, state.next_start)
-                if start >= end:
-                    raise _OutOfTime
-                state.next_start = start + state.interval
-            if start > now:
-                time.sleep(start - now)
-            if not self._in_flight.acquire(timeout=max(0.0, end - time.monotonic())):
+            now = time.monotonic()
+            if now >= end:
+                raise _OutOfTime
+            if state.interval or state.next_start > now:  # paced, or held back by a Retry-After
+                with state.lock:
+                    start = max(now, state.next_start)
+                    if start >= end:
+                        raise _OutOfTime
+                    state.next_start = start + state.interval
+                if start > now:
+                    time.sleep(start - now)
+            if not self._in_flight.acquire(max(0.0, end - time.monotonic())):
                 raise _OutOfTime
             try:
                 yield
             finally:
                 self._in_flight.release()
         finally:
-            state.slots.release()
+            if slots is not None:
+                slots.release()
 
     def defer(self, host: str, seconds: float) -> None:
         """Start no request to ``host`` for ``seconds`` (a ``Retry-After``)."""
@@ -360,6 +448,9 @@ def _classify(exc: BaseException) -> tuple[Status, str, bool]:
     from urllib3 import exceptions as u3
 
     rq = _requests_exceptions()
+    refused_host = next((e for e in _chain(exc) if isinstance(e, _Refused)), None)
+    if refused_host is not None:
+        return refused_host.status, refused_host.reason, False
     if isinstance(exc, u3.NameResolutionError):
         return Status.NETWORK_ERROR, "DNS: cannot resolve the host", False
     refused = isinstance(exc, u3.NewConnectionError)  # a subclass of ConnectTimeoutError, for history
@@ -457,20 +548,201 @@ class _Reply:
     done: Callable[[bool], None]  # done(complete): release the connection (complete) or drop it
 
 
+#: No retries and no redirects inside urllib3 (the checker does both); made once, not per request.
+_NO_RETRIES = Retry(False, redirect=False)
+_MAX_LINE = 65536  # the limits of http.client
+_MAX_HEADERS = 100
+
+
+class _Headers(http.client.HTTPMessage):
+    """Response headers parsed line by line (an ``HTTPMessage``, as urllib3 expects).
+
+    http.client hands the header block to the ``email`` package's feed parser, which
+    costs about ten times more CPU than the response needs (it looks for MIME parts and
+    sanitises every value on every lookup). Values here are the ISO-8859-1 text of the
+    line, trimmed, obs-fold continuations joined with a space; a line that is not a
+    header field is skipped.
+    """
+
+    def get(self, name: str, failobj: Any = None) -> Any:  # type: ignore[override]
+        name = name.lower()
+        for key, value in self._headers:  # type: ignore[attr-defined]
+            if key.lower() == name:
+                return value
+        return failobj
+
+    def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
+        return list(self._headers)  # type: ignore[attr-defined]
+
+    def get_payload(self, i: Any = None, decode: bool = False) -> Any:  # noqa: ARG002 - a header block has no body
+        return None
+
+    @classmethod
+    def read(cls, fp: Any) -> _Headers:
+        """Read the header block (up to the empty line) from a response's file."""
+        pairs: list[tuple[str, str]] = []
+        lines = 0
+        while True:
+            raw = fp.readline(_MAX_LINE + 1)
+            if len(raw) > _MAX_LINE:
+                raise http.client.LineTooLong("header line")
+            if raw in (b"\r\n", b"\n", b""):
+                break
+            lines += 1
+            if lines > _MAX_HEADERS:
+                raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
+            line = raw.decode("iso-8859-1")
+            if line[0] in " \t":  # obs-fold: the previous value goes on
+                if pairs:
+                    pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]} {line.strip()}".strip())
+                continue
+            name, sep, value = line.partition(":")
+            if sep and name and name == name.rstrip():
+                pairs.append((name, value.strip()))
+        headers = cls()
+        headers._headers = pairs  # type: ignore[attr-defined]
+        return headers
+
+
+class _Response(http.client.HTTPResponse):
+    """http.client's response, with the header block read by :class:`_Headers`.
+
+    The rest of the status-line and framing logic is http.client's own; tested against
+    it response by response in ``tests/linkcheck/test_transport.py``.
+    """
+
+    def begin(self) -> None:
+        if self.headers is not None:
+            return
+        while True:
+            version, status, reason = self._read_status()  # type: ignore[attr-defined]
+            if status != 100:
+                break
+            _Headers.read(self.fp)  # the interim response's headers
+        self.code = self.status = status
+        self.reason = reason.strip()
+        if version in ("HTTP/1.0", "HTTP/0.9"):
+            self.version = 10
+        elif version.startswith("HTTP/1."):
+            self.version = 11
+        else:
+            raise http.client.UnknownProtocol(version)
+        self.headers = self.msg = _Headers.read(self.fp)
+        coding = self.headers.get("transfer-encoding")
+        self.chunked = bool(coding) and coding.lower() == "chunked"
+        self.chunk_left = None
+        self.will_close = self._check_close()  # type: ignore[attr-defined]
+        self.length = None
+        length = self.headers.get("content-length")
+        if length and not self.chunked:
+            try:
+                self.length = int(length)
+            except ValueError:
+                self.length = None
+            else:
+                if self.length < 0:
+                    self.length = None
+        if status in (204, 304) or 100 <= status < 200 or self._method == "HEAD":  # type: ignore[attr-defined]
+            self.length = 0
+        if not self.will_close and not self.chunked and self.length is None:
+            self.will_close = True  # no framing: the body ends when the connection does
+
+
+#: The fast header parser relies on http.client internals present in 3.11 to 3.13; on
+#: another version, the stock response class is kept.
+_FAST_RESPONSE = all(hasattr(http.client.HTTPResponse, a) for a in ("_read_status", "_check_close"))
+
+
+def _open_checked(conn: HTTPConnection, guard: _Guard) -> socket.socket:
+    """Open the connection's socket to one of the addresses the guard checked for its host.
+
+    Raises:
+        _Refused: The guard refuses the host.
+        ConnectTimeoutError: The last address timed out.
+        NewConnectionError: No address accepted the connection.
+    """
+    targets = guard.targets(conn._dns_host)  # type: ignore[attr-defined]
+    last: OSError | None = None
+    for family, address in targets:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            for option in conn.socket_options or ():
+                sock.setsockopt(*option)
+            if conn.timeout is not _DEFAULT_TIMEOUT:
+                sock.settimeout(conn.timeout)  # type: ignore[arg-type]
+            if conn.source_address:
+                sock.bind(conn.source_address)
+            sock.connect((address[0], conn.port, *address[2:]))
+        except OSError as exc:
+            sock.close()
+            last = exc
+            continue
+        sys.audit("http.client.connect", conn, conn.host, conn.port)
+        return sock
+    if isinstance(last, TimeoutError):
+        raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out. (connect timeout={conn.timeout})") from last
+    raise NewConnectionError(conn, f"Failed to establish a new connection: {last}") from last
+
+
+class _PinnedConnection(HTTPConnection):
+    """An HTTP connection whose socket goes to an address the guard checked.
+
+    The Host header is the URL's host; only the address is fixed, so that a DNS answer
+    that changes between the check and the connection (DNS rebinding) is never used.
+    """
+
+    if _FAST_RESPONSE:
+        response_class = _Response
+
+    def __init__(self, *args: Any, guard: _Guard, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._guard = guard
+
+    def _new_conn(self) -> socket.socket:
+        return _open_checked(self, self._guard)
+
+
+class _PinnedTLSConnection(HTTPSConnection):
+    """An HTTPS connection whose socket goes to an address the guard checked.
+
+    TLS is unchanged: SNI and certificate verification use the URL's host name.
+    """
+
+    if _FAST_RESPONSE:
+        response_class = _Response
+
+    def __init__(self, *args: Any, guard: _Guard, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._guard = guard
+
+    def _new_conn(self) -> socket.socket:
+        return _open_checked(self, self._guard)
+
+
+class _PinnedPool(HTTPConnectionPool):
+    ConnectionCls = _PinnedConnection
+
+
+class _PinnedTLSPool(HTTPSConnectionPool):
+    ConnectionCls = _PinnedTLSConnection
+
+
 class _Urllib3Transport:
     """Requests over urllib3 connection pools shared by every worker (urllib3 is thread-safe).
 
-    One pool per ``(scheme, host, port)``, the 256 most recently used kept open; one TLS
-    context for the run, with the certificates of ``REQUESTS_CA_BUNDLE``,
-    ``CURL_CA_BUNDLE`` or certifi (as requests does) loaded once. Proxies come from the
-    environment, read once per run; a proxied URL goes through a ``ProxyManager``.
+    One pool per ``(scheme, host, port)``, the 256 most recently used kept open, whose
+    connections connect to the addresses the guard checked; one TLS context for the run,
+    with the certificates of ``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE`` or certifi (as
+    requests does) loaded once. Proxies come from the environment, read once per run; a
+    proxied URL goes through a ``ProxyManager`` (the proxy resolves the name).
     """
 
     errors: tuple[type[BaseException], ...] = (_Urllib3Error, OSError)
     MAX_POOLS = 256
 
-    def __init__(self, pool_size: int) -> None:
+    def __init__(self, pool_size: int, guard: _Guard) -> None:
         self._size = pool_size
+        self._guard = guard
         self._pools: OrderedDict[tuple[str, str, int], HTTPConnectionPool] = OrderedDict()
         self._proxies = {k.lower(): v for k, v in urllib.request.getproxies_environment().items()}
         self._via: dict[str, urllib3.PoolManager] = {}
@@ -543,9 +815,9 @@ class _Urllib3Transport:
                 return pool
             kw: dict[str, Any] = {"maxsize": self._size, "block": False, "retries": False}
             if scheme == "https":
-                pool = HTTPSConnectionPool(host, port, ssl_context=self._tls_context(), **kw)
+                pool = _PinnedTLSPool(host, port, ssl_context=self._tls_context(), guard=self._guard, **kw)
             else:
-                pool = HTTPConnectionPool(host, port, **kw)
+                pool = _PinnedPool(host, port, guard=self._guard, **kw)
             self._pools[key] = pool
             evicted = self._pools.popitem(last=False)[1] if len(self._pools) > self.MAX_POOLS else None
         if evicted is not None:
@@ -560,13 +832,14 @@ class _Urllib3Transport:
                 self._timeouts[seconds] = timeout
         return timeout
 
-    def send(self, method: str, url: str, parts: SplitResult, headers: dict[str, str], timeout: float) -> _Reply:
+    def send(
+        self, method: str, url: str, parts: SplitResult, host: str, port: int | None, headers: dict[str, str], timeout: float
+    ) -> _Reply:
         scheme = parts.scheme.lower()
-        host = (parts.hostname or "").lower()
         kw: dict[str, Any] = {
             "headers": headers,
             "redirect": False,
-            "retries": False,
+            "retries": _NO_RETRIES,
             "preload_content": False,
             "decode_content": True,
             "timeout": self._timeout(timeout),
@@ -580,7 +853,7 @@ class _Urllib3Transport:
                 target = f"{target}?{parts.query}"
             if not _PLAIN_TARGET.fullmatch(target):
                 target = parse_url(url).request_uri  # percent-encodes what must be
-            port = parts.port or (443 if scheme == "https" else 80)
+            port = port or (443 if scheme == "https" else 80)
             try:
                 resp = self._pool(scheme, host, port).urlopen(method, target, assert_same_host=False, **kw)
             except ClosedPoolError:  # evicted between lookup and use: once more, with a fresh pool
@@ -624,7 +897,9 @@ class _SessionTransport:
                 self._sessions.append(session)
         return session
 
-    def send(self, method: str, url: str, parts: SplitResult, headers: dict[str, str], timeout: float) -> _Reply:
+    def send(
+        self, method: str, url: str, parts: SplitResult, host: str, port: int | None, headers: dict[str, str], timeout: float
+    ) -> _Reply:
         resp = self.session().request(method, url, headers=headers, timeout=timeout, allow_redirects=False, stream=True)
 
         def done(complete: bool) -> None:
@@ -670,7 +945,7 @@ class _Checker:
         self.limiter = _HostLimiter(config)
         if session_factory is None:
             pool = max([config.concurrency, config.host_concurrency, *(h.concurrency or 0 for h in config.hosts.values())])
-            self.transport: _Urllib3Transport | _SessionTransport = _Urllib3Transport(pool)
+            self.transport: _Urllib3Transport | _SessionTransport = _Urllib3Transport(pool, self.guard)
         else:
             self.transport = _SessionTransport(session_factory)
         self._include = [re.compile(p) for p in config.include]
@@ -678,6 +953,20 @@ class _Checker:
         self._host_headers: dict[str, Any] = {}
         #: Called before a worker sleeps for a retry (set by check_links to add a worker).
         self.on_wait: Callable[[], None] | None = None
+        self._splits: dict[str, SplitResult] = {}
+
+    def split(self, url: str) -> SplitResult:
+        """``urlsplit(url)``, computed once per URL and run (raises ``ValueError`` likewise)."""
+        parts = self._splits.get(url)
+        if parts is None:
+            parts = self._splits[url] = urlsplit(url)
+        return parts
+
+    def host_of(self, url: str) -> str:
+        try:
+            return (self.split(url).hostname or "").lower()
+        except ValueError:
+            return ""
 
     def close(self) -> None:
         self.transport.close()
@@ -730,7 +1019,7 @@ class _Checker:
             return self.check_file(req)
         if req.target is Target.HTTP:
             try:
-                scheme = urlsplit(req.url).scheme.lower()
+                scheme = self.split(req.url).scheme.lower()
             except ValueError as exc:
                 return done(Status.BROKEN, f"invalid URL: {exc}")
             if scheme not in self.config.schemes or scheme not in ("http", "https"):
@@ -783,13 +1072,22 @@ class _Checker:
         return small if not want_body else min(small, self.config.max_body)
 
     def _request(
-        self, method: str, url: str, parts: SplitResult, host: str, end: float, api: bool, want_body: bool, cookies: str | None
+        self,
+        method: str,
+        url: str,
+        parts: SplitResult,
+        host: str,
+        port: int | None,
+        end: float,
+        api: bool,
+        want_body: bool,
+        cookies: str | None,
     ) -> tuple[int, Any, bytes, bool]:
         """(status code, headers, body read, whether the body was cut short) of one request."""
         cfg = self.config
         with self.limiter.slot(host, end):
             timeout = max(0.001, min(cfg.timeout, end - time.monotonic()))
-            reply = self.transport.send(method, url, parts, self._headers(host, api, cookies), timeout)
+            reply = self.transport.send(method, url, parts, host, port, self._headers(host, api, cookies), timeout)
             limit = self._body_limit(reply.headers, reply.status, method, api, want_body)
             chunks: list[bytes] = []
             size = 0
@@ -856,9 +1154,9 @@ class _Checker:
 
         while True:
             try:
-                parts = urlsplit(current)
+                parts = self.split(current)
                 host = (parts.hostname or "").lower()
-                parts.port  # noqa: B018 - raises ValueError for a bad port
+                port = parts.port  # raises ValueError for a bad port
             except ValueError as exc:
                 return verdict(Status.BROKEN, f"invalid URL: {exc}")
             scheme = parts.scheme.lower()
@@ -873,7 +1171,7 @@ class _Checker:
                 return out_of_time("not checked: " if not attempts else "")
             try:
                 code, headers, body, truncated = self._request(
-                    method, current, parts, host, end, api, want_body, _cookie_header(jar, host) if jar else None
+                    method, current, parts, host, port, end, api, want_body, _cookie_header(jar, host) if jar else None
                 )
             except _OutOfTime:
                 return out_of_time("not checked: " if not attempts else "")
@@ -988,7 +1286,7 @@ class _Checker:
             if first.target is Target.DOI:
                 v = self.check_doi(first.doi or "")
             else:
-                v = self.fetch(urldefrag(first.url)[0], want_body=want_anchors)
+                v = self.fetch(_defrag(first.url), want_body=want_anchors)
         except Exception as exc:  # noqa: BLE001 - one URL's failure is data, never the run's
             v = _Verdict(Status.NETWORK_ERROR, error=f"unexpected {type(exc).__name__}: {exc}")
         anchors = None
@@ -1021,11 +1319,8 @@ class _Checker:
         return out
 
 
-def _host_of(req: LinkRequest) -> str:
-    try:
-        return (urlsplit(req.url).hostname or "").lower()
-    except ValueError:
-        return ""
+def _defrag(url: str) -> str:
+    return urldefrag(url)[0] if "#" in url else url
 
 
 def check_links(
@@ -1061,25 +1356,44 @@ def check_links(
             if progress:
                 progress(res)
             continue
-        key = ("doi", req.doi or "") if req.target is Target.DOI else ("http", urldefrag(req.url)[0])
+        key = ("doi", req.doi or "") if req.target is Target.DOI else ("http", _defrag(req.url))
         groups.setdefault(key, []).append(i)
 
     # Interleave hosts so that one big host does not hold every worker at its limit.
     by_host: dict[str, list[tuple[str, str]]] = {}
-    for key, idxs in groups.items():
-        host = (urlsplit(cfg.doi_resolver).hostname or "") if key[0] == "doi" else _host_of(requests_[idxs[0]])
+    for key in groups:
+        host = (urlsplit(cfg.doi_resolver).hostname or "") if key[0] == "doi" else checker.host_of(key[1])
         by_host.setdefault(host, []).append(key)
     order: list[tuple[str, str]] = []
     longest = max((len(keys) for keys in by_host.values()), default=0)
     for n in range(longest):
         order.extend(keys[n] for keys in by_host.values() if n < len(keys))
 
-    # Worker threads take groups from one queue and hand results back on another: a
-    # future per group (ThreadPoolExecutor, as_completed) costs more CPU than the check.
+    # Worker threads take groups from one queue. With a progress callback, they hand
+    # results back on another queue (the callback runs on the calling thread); without
+    # one, they store them and the calling thread sleeps until the last one is in: a
+    # wake-up per result costs CPU in lock hand-offs between 30-odd threads, and a future
+    # per group (ThreadPoolExecutor, as_completed) costs more than the check.
     todo: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
     for key in order:
         todo.put(key)
     done: queue.SimpleQueue[tuple[tuple[str, str], list[LinkResult] | BaseException]] = queue.SimpleQueue()
+    left = [len(order)]
+    left_lock = threading.Lock()
+    finished = threading.Event()
+    failures: list[BaseException] = []
+
+    def store(key: tuple[str, str], out: list[LinkResult] | BaseException) -> None:
+        if isinstance(out, BaseException):
+            failures.append(out)
+            finished.set()
+            return
+        for i, res in zip(groups[key], out, strict=True):
+            results[i] = res
+        with left_lock:
+            left[0] -= 1
+            if left[0] == 0:
+                finished.set()
 
     def work() -> None:
         while True:
@@ -1088,9 +1402,13 @@ def check_links(
             except queue.Empty:
                 return
             try:
-                done.put((key, checker.check_group([requests_[i] for i in groups[key]])))
+                out: list[LinkResult] | BaseException = checker.check_group([requests_[i] for i in groups[key]])
             except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
-                done.put((key, exc))
+                out = exc
+            if progress:
+                done.put((key, out))
+            else:
+                store(key, out)
 
     # One worker per request in flight; a worker about to wait for a retry (Retry-After,
     # backoff) starts another, up to twice ``concurrency`` workers, so the network stays
@@ -1111,13 +1429,18 @@ def check_links(
     try:
         for _ in range(min(cfg.concurrency, len(order))):
             spawn()
-        for _ in order:
-            key, out = done.get()
-            if isinstance(out, BaseException):
-                raise out
-            for i, res in zip(groups[key], out, strict=True):
-                results[i] = res
-                if progress:
+        if progress is None:
+            if order:
+                finished.wait()
+            if failures:
+                raise failures[0]
+        else:
+            for _ in order:
+                key, out = done.get()
+                if isinstance(out, BaseException):
+                    raise out
+                for i, res in zip(groups[key], out, strict=True):
+                    results[i] = res
                     progress(res)
     finally:
         while True:  # on an error (or Ctrl-C) workers finish their current URL and stop

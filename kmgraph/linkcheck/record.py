@@ -35,7 +35,7 @@ import json
 import os
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from kmgraph.linkcheck.status import DEFAULT_FAIL_ON, LinkResult, Status
@@ -154,10 +154,11 @@ def read_record(path: str | os.PathLike[str] | None = None) -> dict[str, LinkRec
 
 
 def _dump(records: Mapping[str, LinkRecord]) -> str:
+    names = [f for f in LinkRecord.__dataclass_fields__ if f != "url"]
     links = {}
     for url in sorted(records):
-        item = asdict(records[url])
-        del item["url"]
+        record = records[url]
+        item = {name: getattr(record, name) for name in names}  # asdict() deep-copies: slow
         item["places"] = list(item["places"])
         links[url] = item
     return json.dumps({"version": RECORD_VERSION, "links": links}, ensure_ascii=False, indent=1) + "\n"
@@ -166,10 +167,12 @@ def _dump(records: Mapping[str, LinkRecord]) -> str:
 def update_record(path: str | os.PathLike[str] | None, results: Iterable[LinkResult]) -> int:
     """Merge a run's results into the record; return how many URLs got a new verdict.
 
-    Written atomically (the folder is created when missing). Raises ``OSError`` when the
-    file cannot be written; the old file is then left as it was.
+    Written atomically (the folder is created when missing). Raises
+    :class:`~kmgraph.errors.StoreError` (or ``OSError`` when the folder cannot be made)
+    when the file cannot be written; the old file is then left as it was.
     """
-    from kmgraph.references.store import atomic_write_text
+    from kmgraph.errors import InputError, StoreError
+    from kmgraph.linkcheck.report import write_report  # atomic; lighter to import than the store
 
     file = Path(path) if path is not None else default_record_path()
     with warnings.catch_warnings():
@@ -182,5 +185,8 @@ def update_record(path: str | os.PathLike[str] | None, results: Iterable[LinkRes
             records[record.url] = record
             changed += 1
     file.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(file, _dump(records))
+    try:
+        write_report(file, _dump(records))
+    except InputError as exc:
+        raise StoreError(exc.message.replace("the report", "the link-status record"), path=str(file)) from None
     return changed

@@ -178,6 +178,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._redirect(302, "/ok")
         if path == "/temp307":
             return self._redirect(307, "/ok")
+        if path == "/redirect" and "to" in query:  # a 302 to any URL (?to=...)
+            return self._redirect(302, query["to"])
         if path == "/to-metadata":
             return self._redirect(302, "http://169.254.169.254/latest/meta-data/")
         if path == "/nohead":

@@ -139,3 +139,101 @@ def test_cookie_helpers_keep_scope() -> None:
     assert _cookie_header(jar, "evil.org") is None and _cookie_header(jar, "a.org") == "x=1"
     _remember_cookies(jar, "a.org", HTTPHeaderDict([("Set-Cookie", "x=2; Max-Age=0")]))
     assert _cookie_header(jar, "a.org") is None
+
+
+# The response class: http.client's framing, a leaner header parser ----------------------
+
+_RESPONSES = {
+    "length": b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 12\r\n\r\nhello world!",
+    "chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nServer: test\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "http10": b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nbody until close",
+    "http10-keepalive": b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok",
+    "close": b"HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 3\r\n\r\nnop",
+    "no-length": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>until close</p>",
+    "204": b"HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n",
+    "304": b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n",
+    "continue": b"HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    "cookies": b"HTTP/1.1 302 Found\r\nSet-Cookie: a=1; Path=/\r\nLocation: /next\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\n\r\n",
+    "folded": b"HTTP/1.1 200 OK\r\nX-Long: first\r\n  second\r\n\tthird\r\nContent-Length: 0\r\n\r\n",
+    "spaces": b"HTTP/1.1 200 OK\r\nContent-Length:   4  \r\nX-Empty:\r\nServer:nginx\r\n\r\nbody",
+    "bad-length": b"HTTP/1.1 200 OK\r\nContent-Length: many\r\n\r\nxx",
+    "negative-length": b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\nxx",
+    "bare-lf": b"HTTP/1.1 200 OK\nContent-Length: 2\nX-Y: z\n\nok",
+    "latin1": b"HTTP/1.1 200 OK\r\nX-Name: caf\xe9\r\nContent-Length: 0\r\n\r\n",
+}
+
+
+class _FakeSocket:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def makefile(self, mode: str) -> object:
+        import io
+
+        return io.BytesIO(self.data)
+
+
+def _read(cls: type, raw: bytes, method: str = "GET") -> object:
+    response = cls(_FakeSocket(raw), method=method)
+    response.begin()
+    return response
+
+
+@pytest.mark.parametrize("name", sorted(_RESPONSES))
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_response_framing_matches_http_client(name: str, method: str) -> None:
+    import http.client
+
+    from kmgraph.linkcheck.check import _Response
+
+    raw = _RESPONSES[name]
+    stock, fast = _read(http.client.HTTPResponse, raw, method), _read(_Response, raw, method)
+    for attr in ("status", "reason", "version", "chunked", "length", "will_close"):
+        assert getattr(fast, attr) == getattr(stock, attr), attr
+    expected = [(k, " ".join(v.split())) for k, v in stock.msg.items()]  # http.client keeps folds and padding
+    assert fast.msg.items() == expected
+    assert isinstance(fast.msg, http.client.HTTPMessage)
+    for key, _ in expected:
+        assert fast.msg.get(key.upper()) == dict(expected)[key] or key.lower() in ("set-cookie",)
+    assert fast.msg.get("x-missing", "none") == "none"
+    assert fast.msg.get_all("set-cookie") == stock.msg.get_all("set-cookie")
+    assert fast.read() == stock.read()
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        (b"HTTP/1.1 200 OK\r\nX: " + b"a" * 70000 + b"\r\n\r\n", "LineTooLong"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 101 + b"\r\n", "HTTPException"),
+        (b"", "RemoteDisconnected"),
+        (b"garbage\r\n\r\n", "BadStatusLine"),
+        (b"HTTP/2.0 200 OK\r\n\r\n", "UnknownProtocol"),
+    ],
+)
+def test_response_errors_match_http_client(raw: bytes, error: str) -> None:
+    import http.client
+
+    from kmgraph.linkcheck.check import _Response
+
+    for cls in (http.client.HTTPResponse, _Response):
+        with pytest.raises(http.client.HTTPException) as info:
+            _read(cls, raw)
+        assert type(info.value).__name__ == error, cls
+
+
+def test_urllib3_reads_headers_through_the_fast_parser(srv: _Server) -> None:
+    (result,) = check(f"{srv.base}/login")
+    assert result.status is Status.OK and result.redirects == ((302, f"{srv.base}/members"),)
+    import urllib3
+
+    from kmgraph.linkcheck.check import _Guard, _Headers, _PinnedPool
+
+    pool = _PinnedPool("127.0.0.1", srv.server_address[1], guard=_Guard(exclude_private=False), retries=False)
+    try:
+        resp = pool.urlopen("GET", "/login", redirect=False, preload_content=True)
+        assert isinstance(resp._original_response.msg, _Headers)  # type: ignore[union-attr]
+        assert resp.status == 302 and resp.headers["location"] == "/members"
+        assert resp.headers.getlist("set-cookie") == ["session=abc; Path=/; HttpOnly"]
+        assert isinstance(resp.headers, urllib3.HTTPHeaderDict)
+    finally:
+        pool.close()
