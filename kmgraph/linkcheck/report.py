@@ -17,8 +17,6 @@ import hashlib
 import json
 import os
 import re
-import stat
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -622,30 +620,10 @@ def write_report(path: str | os.PathLike[str], text: str) -> None:
     Raises:
         InputError: The file cannot be written (its folder is missing, no permission).
     """
-    target = Path(path)
+    from kmgraph.atomic import write_atomically
+
     data = (text if text.endswith("\n") else text + "\n").encode("utf-8")
     try:
-        try:
-            mode = stat.S_IMODE(target.stat().st_mode)
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        write_atomically(path, data)
     except OSError as exc:
-        raise InputError(f"cannot write the report: {exc.strerror or exc}", path=str(target)) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write the report: {exc.strerror or exc}", path=str(target)) from None
-        raise
+        raise InputError(f"cannot write the report: {exc.strerror or exc}", path=os.fspath(path)) from None

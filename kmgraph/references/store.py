@@ -70,8 +70,6 @@ import errno
 import json
 import os
 import re
-import stat
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -91,6 +89,7 @@ from bibtexparser.model import (
 )
 from rapidfuzz import fuzz, process
 
+from kmgraph.atomic import write_atomically
 from kmgraph.errors import EntryNotFound, StoreError, StoreNotFound
 from kmgraph.references.bibtex import (
     CITED_BY,
@@ -264,40 +263,9 @@ def atomic_write_text(path: Path, text: str, *, newline: str = "\n") -> None:
     path = Path(path)
     data = text.replace("\n", newline).encode("utf-8") if newline != "\n" else text.encode("utf-8")
     try:
-        try:
-            mode = stat.S_IMODE(path.stat().st_mode)
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomically(path, data)
     except OSError as exc:
         raise StoreError(f"cannot write: {_reason(exc)}", path=str(path)) from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(exc, OSError):
-            raise StoreError(f"cannot write: {_reason(exc)}", path=str(path)) from exc
-        raise
-    try:  # make the rename durable; not possible on every platform
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 def _reason(exc: OSError) -> str:
