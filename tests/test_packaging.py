@@ -52,3 +52,10 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_ontology(tmp_path: Path)
 
     data = json.loads(out.stdout)
     assert "knowledge brokering" in {c["label"] for c in data["concepts"]}
+    # The reference-parser model loads from the installed wheel and parses with the CRF.
+    ref = "Levin, B. (2011). Mobilising research knowledge in education. London Review of Education, 9(1), 15–26."
+    out = subprocess.run(
+        [str(kmgraph), "refs", "parse", "--parser", "crf", ref], cwd=work, env=env, capture_output=True, text=True, check=True
+    )
+    parsed = json.loads(out.stdout)
+    assert parsed["fields"]["container"] == "London Review of Education" and parsed["fields"]["pages"] == "15--26"

@@ -32,20 +32,54 @@ MODEL_OPTION = click.option(
     "--model",
     "model_path",
     default=None,
-    help="Parse references with this CRF model (from `kmgraph refs train`) instead of the built-in parser.",
+    help=(
+        "Parse references with this CRF model file (from `kmgraph refs train`); implies --parser crf "
+        "unless --parser crf+rules is given."
+    ),
 )
 
 
+def _remember_parser(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    ctx.meta["kmgraph.parser"] = value
+
+
+def PARSER_OPTIONS(f: Any) -> Any:  # noqa: N802 - used like the other option constants
+    """``--parser rules|crf|crf+rules`` and ``--model MODEL``: the options of every command that parses references."""
+    from kmgraph.references.parse import DEFAULT_PARSER, PARSERS
+
+    f = MODEL_OPTION(f)
+    return click.option(
+        "--parser",
+        type=click.Choice(list(PARSERS)),
+        default=None,
+        expose_value=False,
+        callback=_remember_parser,
+        help=(
+            "The reference-string parser: the rules, the CRF model, or the CRF with the rules when the model is "
+            f"unsure (default: {DEFAULT_PARSER}; see docs/refparse.md)."
+        ),
+    )(f)
+
+
 def _parser(model_path: str | None) -> Any:
-    """The reference parser the user chose: the built-in one, or a CRF model file."""
-    if model_path is None:
+    """The reference parser the user chose (--parser, --model); None: the library's default."""
+    ctx = click.get_current_context(silent=True)
+    name = ctx.meta.get("kmgraph.parser") if ctx is not None else None
+    if model_path is None and name is None:
         return None
     import functools
 
-    from kmgraph.references.crf.model import load_model
+    from kmgraph.references.parse import parse_reference_combined, parse_reference_rules
+
+    if name == "rules":
+        if model_path is not None:
+            raise click.BadOptionUsage("model_path", "--model goes with the CRF parser, not --parser rules")
+        return parse_reference_rules
+    from kmgraph.references.crf.model import default_model, load_model
     from kmgraph.references.crf.parser import parse_reference_crf
 
-    return functools.partial(parse_reference_crf, model=load_model(model_path))
+    fn = parse_reference_combined if name == "crf+rules" else parse_reference_crf
+    return functools.partial(fn, model=load_model(model_path) if model_path else default_model())
 
 
 def _json(data: Any) -> str:
@@ -88,7 +122,7 @@ def _progress(items: Sequence[Any], label: str) -> Iterable[Any]:
 @cli.command()
 @click.argument("file")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
-@MODEL_OPTION
+@PARSER_OPTIONS
 def extract(file: str, fmt: str, model_path: str | None) -> None:
     """Everything found in one document: references, links, markers, concepts.
 
@@ -139,7 +173,7 @@ def extract(file: str, fmt: str, model_path: str | None) -> None:
 @STORE_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@MODEL_OPTION
+@PARSER_OPTIONS
 def ingest(paths: tuple[str, ...], store_path: str, fmt: str, dry_run: bool, model_path: str | None) -> None:
     """Extract documents (files, folders, globs) and merge them into the store.
 
@@ -178,7 +212,7 @@ def refs() -> None:
 
 @refs.command("parse")
 @click.argument("text", nargs=-1)
-@MODEL_OPTION
+@PARSER_OPTIONS
 def refs_parse(text: tuple[str, ...], model_path: str | None) -> None:
     """Parse reference strings into fields: one JSON object per line.
 

@@ -11,7 +11,14 @@ import pytest
 from kmgraph.errors import DocumentNotFound, MalformedInput
 from kmgraph.records import ParsedReference
 from kmgraph.references.crf import normalise as nz
-from kmgraph.references.crf.features import FeatureExtractor, Lexicon, lexicon_key, token_features, tokenize
+from kmgraph.references.crf.features import (
+    FeatureExtractor,
+    Lexicon,
+    lexicon_key,
+    stack_features,
+    token_features,
+    tokenize,
+)
 from kmgraph.references.crf.model import default_model, default_model_path, load_model
 from kmgraph.references.crf.parser import parse_reference_crf
 from kmgraph.references.crf.train import read_annotated, train, train_model
@@ -224,6 +231,39 @@ def test_train_model_in_memory_and_bad_training_files(tmp_path: Path) -> None:
         load_model(bad)
     with pytest.raises(DocumentNotFound):
         load_model(tmp_path / "missing.crfmodel")
+
+
+def test_stack_features_see_the_first_pass_labelling() -> None:
+    toks = ["Ahn,", "K.", "(2001).", "Quiet", "rivers.", "Water", "Review,"]
+    labs = ["author", "author", "date", "title", "title", "journal", "journal"]
+    f = stack_features(toks, labs, [0.99] * 6 + [0.6], [None] * 6 + ["container-title"])
+    assert len(f) == len(toks)
+    assert {"y0=title", "y-1=date", "y-3=author", "y+2=journal", "y-1y0=date|title"} <= set(f[3])
+    assert "y-3=BOS" in f[0] and "y+1=EOS" in f[6] and "y+3=EOS" in f[4]
+    assert {"prun=date", "nrun=journal", "rpos=title|B", "rlen=2", "nsame=1"} <= set(f[3])
+    assert "rpos=title|E" in f[4] and "rpos=date|S" in f[2]
+    # Segments end at a token ending in punctuation: "Quiet rivers." is one, all title.
+    assert {"sg0=title", "sg-1=date", "sg+1=journal"} <= set(f[3])
+    assert "y0c=journal|b" in f[6] and "y2nd=container-title" in f[6] and not any(x.startswith("y2nd") for x in f[5])
+    assert all("has=journal" in x and "has=pages" not in x and "ntitle=1" in x for x in f)
+    assert stack_features([], [], [], []) == []
+
+
+def test_stacked_training_adds_a_second_pass_that_round_trips(tmp_path: Path) -> None:
+    data = [list(seq) for seq in _FIXTURE * 4]
+    model = train_model(data, max_iterations=20, stack_folds=2)
+    assert model.stacked and any(a.startswith("y0=") for a in model.attributes2)
+    assert model.meta["params"]["stack_folds"] == 2
+    path = tmp_path / "stacked.crfmodel"
+    model.save(path)
+    again = load_model(path)
+    assert again.stacked and again.attributes2 == model.attributes2
+    tokens = tokenize("Kim, B. (2020). Blue lakes. Lake Review, 3(1), 2–4.")
+    first = model.tag(tokens, marginals=True)
+    assert again.tag(tokens).labels == first.labels
+    assert 0.0 < first.probability <= min(first.marginals) + 1e-9
+    assert not train_model(_FIXTURE, max_iterations=20).stacked  # too few references to stack
+    assert not train_model(data, max_iterations=20, stack_folds=0).stacked
 
 
 # ---------------------------------------------------------------------------------------

@@ -20,13 +20,23 @@ Every token gets a list of string features (python-crfsuite's attribute format):
   index (how many clause-ending tokens come before) crossed with before/at/after the
   first year, after a clause end, after "In", after an editor role word, and look-ahead
   flags (a volume(issue) or a "pp." still to come: journal versus container-title);
-  reference-level style detectors (numbered label, author-date, quoted title, Vancouver)
-  were tried and removed: they lowered 5-fold CV (docs/refparse.md);
 - a window of two neighbours on each side (a subset of their features, prefixed with
   the offset).
 
-Speed: the per-token parts are pure functions of the token string and are cached with
-:func:`functools.lru_cache`, so a reference costs little more than list concatenation.
+:func:`stack_features` gives the features of an optional second, stacked CRF pass
+(the first pass's labels around each token, its label runs and segments, boundary
+cues); see :func:`kmgraph.references.crf.train.train_model`.
+
+Tried and removed because they lowered 5-fold CV on the training data (figures in
+docs/refparse.md): reference-level style detectors (numbered label, author-date, quoted
+title, Vancouver); clause and phrase descriptors (lower-case words, initials, digits,
+length and first word class of the token's own, previous and next clause); token
+bigrams; an "after the closing quote" state; a ±3 window.
+
+Speed: everything that depends on one token string alone (its own features, what it
+shows each neighbour, and the facts the left-to-right state needs) is computed once and
+cached per token (:meth:`FeatureExtractor._entry`), and features the model does not
+know are dropped there; a reference then costs a few tuple concatenations per token.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ __all__ = [
     "tokenize",
     "token_features",
     "lexicon_key",
+    "stack_features",
 ]
 
 _FULLWIDTH = re.compile("([\uff01-\uff64\u3001\u3002])")
@@ -488,6 +499,16 @@ class FeatureExtractor:
         self._static: dict[str, tuple[str, ...]] = {}
         self._win: dict[tuple[str, int], tuple[str, ...]] = {}
         self._ctx: dict[tuple, tuple[str, ...]] = {}
+        self._tok: dict[str, tuple] = {}
+
+    def clear_caches(self) -> None:
+        """Forget every cached token (the benchmark's "cold" runs; memory)."""
+        self._static.clear()
+        self._win.clear()
+        self._ctx.clear()
+        self._tok.clear()
+        for fn in (_core, token_features, _window, _info, _is_container_cue):
+            fn.cache_clear()
 
     def _keep(self, feats: Iterable[str]) -> tuple[str, ...]:
         known = self.known
@@ -525,6 +546,24 @@ class FeatureExtractor:
             self._win[(token, offset)] = out
         return out
 
+    def _entry(self, token: str) -> tuple:
+        """Everything the tagging pass needs of one token, cached: its own features,
+        what it shows its neighbours at -2, -1, +1 and +2, and its facts."""
+        got = self._tok.get(token)
+        if got is not None:
+            return got
+        out = (
+            self._static_of(token),
+            self._win_of(token, -2),
+            self._win_of(token, -1),
+            self._win_of(token, 1),
+            self._win_of(token, 2),
+            _info(token),
+        )
+        if len(self._tok) < 300_000:
+            self._tok[token] = out
+        return out
+
     def _ctx_of(self, key: tuple) -> tuple[str, ...]:
         got = self._ctx.get(key)
         if got is not None:
@@ -553,7 +592,7 @@ class FeatureExtractor:
         self._ctx[key] = out
         return out
 
-    def sequence(self, tokens: Sequence[str], own: Sequence[tuple[str, str]] | None = None) -> list[list[str]]:
+    def sequence(self, tokens: Sequence[str], own: Sequence[tuple[str, str]] | None = None) -> list[tuple[str, ...]]:
         """The feature lists of every token of one reference.
 
         Args:
@@ -562,29 +601,37 @@ class FeatureExtractor:
                 taken out of the lexicon for this reference (leave-one-out), so that
                 the model does not learn to trust dictionaries more than they deserve.
         """
-        n = len(tokens)
-        if n == 0:
+        if not tokens:
             return []
-        lex: list[tuple[str, ...] | None]
-        if own is not None:
-            mine = _lexicon_entries(own)
-            ncat = len(_CATS)
-            lex = []
-            for t in tokens:
-                key = lexicon_key(t)
-                minus = [mine.get((key, c), 0) for c in range(ncat)]
-                lex.append(self.lexicon.classes(key, minus))
-        else:
-            lex = [None] * n
-        cores = [_core(t) for t in tokens]
+        if own is None:
+            return self._assemble(tokens, [self._entry(t) for t in tokens])
+        mine = _lexicon_entries(own)
+        ncat = len(_CATS)
+        ents = []
+        for t in tokens:
+            key = lexicon_key(t)
+            lx = self.lexicon.classes(key, [mine.get((key, c), 0) for c in range(ncat)])
+            ents.append(
+                (
+                    self._static_of(t, lx),
+                    self._win_of(t, -2, lx),
+                    self._win_of(t, -1, lx),
+                    self._win_of(t, 1, lx),
+                    self._win_of(t, 2, lx),
+                    _info(t),
+                )
+            )
+        return self._assemble(tokens, ents)
 
+    def _assemble(self, tokens: Sequence[str], ents: Sequence[tuple]) -> list[tuple[str, ...]]:
+        """Each token's own features, its neighbours' window features and its context."""
+        n = len(tokens)
+        infos = [e[5] for e in ents]
         first_year = -1
-        for i, c in enumerate(cores):
-            if "YEAR" in c:
+        for i, inf in enumerate(infos):
+            if inf[_I_YEAR]:
                 first_year = i
                 break
-        lows = [t.lower() for t in tokens]
-
         # Look-ahead: is a volume(issue) or a "pp." page range still to come?
         vol_ahead = [False] * n
         pp_ahead = [False] * n
@@ -592,67 +639,277 @@ class FeatureExtractor:
         for i in range(n - 1, -1, -1):
             vol_ahead[i] = v
             pp_ahead[i] = p
-            c = cores[i]
-            low = lows[i]
-            if "c=vol" in c or (tokens[i][:1].isdigit() and "(" in tokens[i]):
-                v = True
-            if "c=page" in c or low.startswith("pp"):
-                p = True
-
-        static = [self._static_of(t, lex[i]) for i, t in enumerate(tokens)]
-        feats: list[list[str]] = []
+            inf = infos[i]
+            v = v or inf[_I_VOL]
+            p = p or inf[_I_PAGE]
+        ctx_of = self._ctx_of
+        feats: list[tuple[str, ...]] = []
         in_q = False
-        depth = 0
-        clause = 0
-        after_in = after_eds = False
-        prev_end = False
-        for i, tok in enumerate(tokens):
-            f = list(static[i])
-            if i >= 1:
-                f.extend(self._win_of(tokens[i - 1], -1, lex[i - 1]))
-                if i >= 2:
-                    f.extend(self._win_of(tokens[i - 2], -2, lex[i - 2]))
-            else:
-                f.append("BOS")
-            if i + 1 < n:
-                f.extend(self._win_of(tokens[i + 1], 1, lex[i + 1]))
-                if i + 2 < n:
-                    f.extend(self._win_of(tokens[i + 2], 2, lex[i + 2]))
-            else:
-                f.append("EOS")
+        depth = clause = 0
+        after_in = after_eds = prev_end = False
+        last = n - 1
+        for i in range(n):
+            e = ents[i]
+            before = (ents[i - 1][2] + ents[i - 2][1]) if i > 1 else ents[0][2] if i else _BOS
+            after = (ents[i + 1][3] + ents[i + 2][4]) if i + 1 < last else ents[last][3] if i < last else _EOS
             yr = "none" if first_year < 0 else ("before" if i < first_year else "at" if i == first_year else "after")
-            f.extend(
-                self._ctx_of(
-                    (
-                        i * _N_BINS // n,
-                        in_q,
-                        depth > 0,
-                        min(clause, 6),
-                        yr,
-                        prev_end,
-                        after_in,
-                        after_eds,
-                        vol_ahead[i],
-                        pp_ahead[i],
-                    )
+            ctx = ctx_of(
+                (
+                    i * _N_BINS // n,
+                    in_q,
+                    depth > 0,
+                    clause if clause < 6 else 6,
+                    yr,
+                    prev_end,
+                    after_in,
+                    after_eds,
+                    vol_ahead[i],
+                    pp_ahead[i],
                 )
             )
-            feats.append(f)
+            feats.append(e[0] + before + after + ctx)
             # Update the state after the token.
-            opens_q = tok[:1] in "“„«" or tok.startswith("``") or (tok[:1] == '"' and not in_q)
+            inf = e[5]
+            opens_q = inf[_I_OPENQ] or (tokens[i][:1] == '"' and not in_q)
             if opens_q:
                 in_q = True
-            stripped = tok.rstrip(".,;:")
-            if in_q and (stripped[-1:] in '”»"' or tok.endswith("''")) and not (opens_q and len(stripped) <= 1):
+            if in_q and inf[_I_CLOSEQ] and not (opens_q and inf[_I_SHORT]):
                 in_q = False
-            depth += tok.count("(") + tok.count("[") - tok.count(")") - tok.count("]")
-            depth = max(depth, 0)
-            prev_end = _clause_end(tok)
+            depth += inf[_I_DEPTH]
+            if depth < 0:
+                depth = 0
+            prev_end = inf[_I_CEND]
             if prev_end:
                 clause += 1
-            low = lows[i]
-            if low in ("in", "in:", "dans", "im"):
+            if inf[_I_IN]:
                 after_in = True
-            if "c=role-ed" in cores[i]:
+            if inf[_I_ED]:
                 after_eds = True
         return feats
+
+
+_BOS = ("BOS",)
+_EOS = ("EOS",)
+
+# Per-token facts the sequence pass needs (cached: a pure function of the token string).
+_I_YEAR, _I_VOL, _I_PAGE, _I_OPENQ, _I_CLOSEQ, _I_SHORT, _I_DEPTH, _I_CEND, _I_IN, _I_ED = range(10)
+
+
+@lru_cache(maxsize=200_000)
+def _info(tok: str) -> tuple[bool, bool, bool, bool, bool, bool, int, bool, bool, bool]:
+    """Year, volume cue, page cue, opening quote, closing quote, one-character core,
+    bracket depth change, clause end, "In", editor role word."""
+    core = _core(tok)
+    low = tok.lower()
+    stripped = tok.rstrip(".,;:")
+    return (
+        "YEAR" in core,
+        "c=vol" in core or (tok[:1].isdigit() and "(" in tok),
+        "c=page" in core or low.startswith("pp"),
+        tok[:1] in "“„«" or tok.startswith("``"),
+        stripped[-1:] in '”»"' or tok.endswith("''"),
+        len(stripped) <= 1,
+        tok.count("(") + tok.count("[") - tok.count(")") - tok.count("]"),
+        _clause_end(tok),
+        low in ("in", "in:", "dans", "im"),
+        "c=role-ed" in core,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Second pass (stacking): features from the first pass's labels
+# ---------------------------------------------------------------------------------------
+
+#: Labels whose presence anywhere in the first pass's labelling is a feature of every token.
+_STACK_PRESENT = ("journal", "container-title", "editor", "publisher", "volume", "pages", "location", "title")
+_SEG_END = frozenset(",.;:)]")
+
+
+def stack_features(
+    tokens: Sequence[str],
+    labels: Sequence[str],
+    confidence: Sequence[float],
+    second: Sequence[str | None],
+) -> list[tuple[str, ...]]:
+    """Features of the second CRF pass, from the first pass's labelling.
+
+    A linear-chain CRF sees label context only through its transitions (one step); the
+    second pass sees the whole first labelling, so it can use long-range label context
+    ("a journal comes later", "this comma-delimited segment is mostly title").
+
+    Args:
+        tokens: The reference's tokens.
+        labels: The first pass's label of each token.
+        confidence: The first pass's marginal of each token's label.
+        second: The runner-up label of each token whose marginal is below 0.95, else None.
+
+    Returns:
+        Per token: its first-pass label and a confidence bucket; the labels at -3..+3 and
+        the two label bigrams around it; the runner-up label; the labels of the previous
+        and next label run, the token's place in its run (begin, inside, end, single),
+        the run's length, and how many runs have its label; the majority label of its
+        punctuation-delimited segment (a token ending in ``, . ; : ) ]`` ends one) and of
+        the segments before and after; boundary cues (distance to the nearest year and
+        the next closing quote, clause ends before capitals, where the first year is,
+        container or editor words near); which of a few labels occur anywhere; the
+        number of title runs.
+    """
+    n = len(tokens)
+    if not n:
+        return []
+    lab = list(labels)
+    padded = ["BOS", "BOS", "BOS", *lab, "EOS", "EOS", "EOS"]
+    # Label runs: what precedes and follows each, the token's place in its run.
+    runs: list[tuple[str, int, int]] = []
+    start = 0
+    for i in range(1, n + 1):
+        if i == n or lab[i] != lab[start]:
+            runs.append((lab[start], start, i))
+            start = i
+    per_label: dict[str, int] = {}
+    for y, _, _ in runs:
+        per_label[y] = per_label.get(y, 0) + 1
+    nruns = len(runs)
+    run_feats: list[tuple[str, ...]] = [()] * n
+    for k, (y, s0, e0) in enumerate(runs):
+        common = (
+            "prun=" + (runs[k - 1][0] if k else "BOS"),
+            "nrun=" + (runs[k + 1][0] if k + 1 < nruns else "EOS"),
+            _RLEN[min(e0 - s0, 6)],
+            "nsame=" + str(per_label[y]),
+        )
+        if e0 - s0 == 1:
+            run_feats[s0] = (*common, "rpos=" + y + "|S")
+            continue
+        run_feats[s0] = (*common, "rpos=" + y + "|B")
+        inside = (*common, "rpos=" + y + "|I")
+        for i in range(s0 + 1, e0 - 1):
+            run_feats[i] = inside
+        run_feats[e0 - 1] = (*common, "rpos=" + y + "|E")
+    # Punctuation-delimited segments and their majority label (first seen wins ties).
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for i, t in enumerate(tokens):
+        if t[-1] in _SEG_END or t.endswith(('."', ".”")):
+            bounds.append((start, i + 1))
+            start = i + 1
+    if start < n:
+        bounds.append((start, n))
+    seg_lab = []
+    for s0, e0 in bounds:
+        counts: dict[str, int] = {}
+        for i in range(s0, e0):
+            counts[lab[i]] = counts.get(lab[i], 0) + 1
+        seg_lab.append(max(counts, key=counts.__getitem__))
+    nseg = len(bounds)
+    seg_feats: list[tuple[str, ...]] = [()] * n
+    for k, (s0, e0) in enumerate(bounds):
+        f = ("sg0=" + seg_lab[k], "sg-1=" + (seg_lab[k - 1] if k else "BOS"), "sg+1=" + (seg_lab[k + 1] if k + 1 < nseg else "EOS"))
+        for i in range(s0, e0):
+            seg_feats[i] = f
+    glob = [f"has={x}" for x in _STACK_PRESENT if x in per_label]
+    glob.append(_NTITLE[min(per_label.get("title", 0), 3)])
+    glob_t = tuple(glob)
+    bnd = _boundary(tokens)
+    out: list[tuple[str, ...]] = []
+    for i in range(n):
+        y = lab[i]
+        j = i + 3
+        p = confidence[i]
+        f = (
+            "y0=" + y,
+            "y0c=" + y + ("|a" if p < 0.5 else "|b" if p < 0.8 else "|c" if p < 0.95 else "|d"),
+            "y-1=" + padded[j - 1],
+            "y+1=" + padded[j + 1],
+            "y-2=" + padded[j - 2],
+            "y+2=" + padded[j + 2],
+            "y-3=" + padded[j - 3],
+            "y+3=" + padded[j + 3],
+            "y-1y0=" + padded[j - 1] + "|" + y,
+            "y0y+1=" + y + "|" + padded[j + 1],
+        )
+        if second[i] is not None:
+            f += ("y2nd=" + second[i],)
+        out.append(f + run_feats[i] + seg_feats[i] + bnd[i] + glob_t)
+    return out
+
+
+_RLEN = tuple(f"rlen={k}" for k in range(7))
+_NTITLE = tuple(f"ntitle={k}" for k in range(4))
+_DYR = {d: f"dyr={d}" for d in range(-4, 5)}
+_DQ = tuple(f"dq={k}" for k in range(5))
+_FY = {(b, side): f"fy={b}|{side}" for b in ("none", "0", "1", "2", "3") for side in "ab"}
+_PE_CAP = {(a, b): f"pe|cap={a}{b}" for a in (0, 1) for b in (0, 1)}
+_E_NCAP = {(a, b): f"e|ncap={a}{b}" for a in (0, 1) for b in (0, 1)}
+
+
+@lru_cache(maxsize=200_000)
+def _is_container_cue(token: str) -> bool:
+    core = _core(token)
+    return "c=cont" in core or "c=role-ed" in core
+
+
+def _boundary(tokens: Sequence[str]) -> list[tuple[str, ...]]:
+    """Boundary cues of the second pass: the signed distance to the nearest year token
+    (-4..4), the distance to the next closing quote (0..4), previous token ends a clause
+    × token capitalised, token ends a clause × next capitalised, where the first year is
+    (token 0-1, 2-4, 5-8, later) × before or after it, and a container or editor word
+    within 4 tokens or in the 8 before."""
+    n = len(tokens)
+    infos = [_info(t) for t in tokens]
+    big = 1 << 30
+    # Sweeps: the last year / container cue before each token, the next year / closing
+    # quote / cue at or after it.
+    prev_year = [-big] * n
+    prev_cue = [-big] * n  # at or before i
+    last_y = last_c = -big
+    fy = -1
+    for i in range(n):
+        if infos[i][_I_YEAR]:
+            last_y = i
+            if fy < 0:
+                fy = i
+        if _is_container_cue(tokens[i]):
+            last_c = i
+        prev_year[i] = last_y
+        prev_cue[i] = last_c
+    next_year = [big] * n
+    next_quote = [big] * n
+    next_cue = [big] * n
+    ny = nq = nc = big
+    for i in range(n - 1, -1, -1):
+        if infos[i][_I_YEAR]:
+            ny = i
+        if infos[i][_I_CLOSEQ]:
+            nq = i
+        if _is_container_cue(tokens[i]):
+            nc = i
+        next_year[i] = ny
+        next_quote[i] = nq
+        next_cue[i] = nc
+    fb = "none" if fy < 0 else "0" if fy < 2 else "1" if fy < 5 else "2" if fy < 9 else "3"
+    fy_b, fy_a = _FY[(fb, "b")], _FY[(fb, "a")]
+    caps = [int(t[:1].isupper()) for t in tokens]
+    out = []
+    for i in range(n):
+        if fy < 0:
+            dyr = "dyr=none"
+        else:
+            back, ahead = i - prev_year[i], next_year[i] - i
+            d = -back if back <= ahead else ahead  # the earlier year wins a tie
+            dyr = _DYR[-4 if d < -4 else 4 if d > 4 else d]
+        q = next_quote[i] - i
+        f = [
+            dyr,
+            "dq=none" if q >= big // 2 else _DQ[min(q, 4)],
+            _PE_CAP[(int(i > 0 and infos[i - 1][_I_CEND]), caps[i])],
+        ]
+        if i + 1 < n:
+            f.append(_E_NCAP[(int(infos[i][_I_CEND]), caps[i + 1])])
+        f.append(fy_b if i < fy else fy_a)
+        if min(i - prev_cue[i], next_cue[i] - i) <= 4:
+            f.append("cont-near")
+        if i > 0 and i - 1 - prev_cue[i - 1] < 8:
+            f.append("cont-before")
+        out.append(tuple(f))
+    return out

@@ -60,7 +60,41 @@ from kmgraph.references.parse import (  # the rule parser's normalisers, shared 
     _year_value,
 )
 
-__all__ = ["segments", "normalise", "names", "year", "volume_number", "pages", "edition"]
+__all__ = [
+    "segments",
+    "repair",
+    "normalise",
+    "access_note",
+    "volume_pages",
+    "names",
+    "year",
+    "volume_number",
+    "pages",
+    "edition",
+]
+
+
+# Patterns used per reference, compiled once.
+_RE_ED_WORD = re.compile(r"\b[Ee]d")
+_RE_KEEP_FINAL_PERIOD = re.compile(r"(?:\b[A-Z]|\bal|\bJr|\bSr|\bInc|\bLtd|\bCo)\.$")
+_RE_OUTER_BRACKET = re.compile(r"^[(\[]\s*|\s*[)\]]$")
+_RE_ND = re.compile(r"[ns]\.\s?d\.?")
+_RE_ONE_YEAR = re.compile(rf"{_YEAR}[a-z]?")
+_RE_YEAR_LIST = re.compile(rf"{_YEAR}[a-z]?(?:\s*[,/]\s*{_YEAR}[a-z]?)+")
+_RE_YEAR_RANGE = re.compile(rf"(?:[^\d]*?\b)?({_YEAR}[a-z]?)(?:\s*{_DASH}\s*({_YEAR}|\d\d))?")
+_RE_YEARS = re.compile(rf"(?<!\d)({_YEAR}[a-z]?)(?!\d)")
+_RE_LEADING_YEAR = re.compile(rf"^\(?({_YEAR})\)?\s*[;:,]\s*")
+_RE_PARENTHESISED = re.compile(r"^\(\s*(.*?)\s*\)$")
+_RE_NUMBER_WORD = re.compile(r"^(?:[Nn]o|[Nn]r|[Ii]ssue)\.?\s*")
+_RE_PAGE_WORD = re.compile(r"^\(?\s*(?:pp?|pages?|pgs?|[Ss]s?|[Aa]rt)\.?\s*")
+_RE_DASH = re.compile(rf"\s*{_DASH}\s*")
+_RE_EDITION_WORD = re.compile(r"[,.]?\s*\b(?:ed|edn|edition|Edition|Ed|Aufl|Auflage|éd|vyd)\b\.?\)?[,.]?$")
+_RE_URL_WORD = re.compile(r"^(?:URL|[Aa]vailable\s+(?:at|from)|[Rr]etrieved\s+from)\s*:?\s*")
+_RE_FINAL_INITIAL = re.compile(r"\b[A-Z]\.$")
+_RE_CLOSING_QUOTE = re.compile(r"(?:[\"”»'’]|'')\s*[.,;:]?$")
+_RE_EDS_MARK = re.compile(r"\(\s*[Ee]ds?\.?\s*\)|,\s*[Ee]ditors?\b")
+_RE_LEADING_OF = re.compile(r"^\s*of\s+")
+_RE_DOI_BRACKETS = re.compile(r"^[\[(<]+|[\])>]+[.,;]?$")
 
 
 def segments(tokens: Sequence[str], labels: Sequence[str]) -> list[tuple[str, str]]:
@@ -97,10 +131,11 @@ _ROLE_PREFIX = re.compile(
     r"|[Bb]y)\s+"
 )
 _ROLE_SUFFIX = re.compile(
-    r"\s*[,(\[]*\s*(?:(?:gen\.|general|series|guest)\s+)?"
+    r"\s*[,(\[]*\s*(?:(?:gen\.|general|series|guest)\s+)?(?<![^\W\d_])"
     r"(?:[Ee]ds?|[Ee]dd|[Ee]ditors?|[Ee]ditor\(s\)|[Hh]rsg|[Hh]g|[Tt]rans|[Tt]ranslators?|[Tt]r|[Éé]ds?|[Dd]irs?|[Cc]oords?)"
     r"\.?\s*[)\]]*\s*[.,:;]*\s*$"
 )
+_ROLE_SUFFIX_SPAN = 40  # longer than any role suffix ("(gen. Translators)." ...)
 _ELIDED_MARK = re.compile(r"\bet\s*al\b|…|\.\s?\.\s?\.|\band\s+others\b", re.IGNORECASE)
 
 
@@ -124,13 +159,15 @@ def names(text: str) -> tuple[list[str], bool]:
     s = _LEAD_IN.sub("", s, count=1)
     for _ in range(2):
         s2 = _ROLE_PREFIX.sub("", s, count=1)
-        s2 = _ROLE_SUFFIX.sub("", s2)
-        s2 = _EDITOR_MARK.sub("", s2) if re.search(r"\b[Ee]d", s2[-12:]) else s2
+        m = _ROLE_SUFFIX.search(s2, max(0, len(s2) - _ROLE_SUFFIX_SPAN))  # only the tail can match
+        if m:
+            s2 = s2[: m.start()]
+        s2 = _EDITOR_MARK.sub("", s2) if _RE_ED_WORD.search(s2[-12:]) else s2
         if s2 == s:
             break
         s = _strip_edges(s2)
     s = s.strip().rstrip(",;:")
-    if s.endswith(".") and not re.search(r"(?:\b[A-Z]|\bal|\bJr|\bSr|\bInc|\bLtd|\bCo)\.$", s):
+    if s.endswith(".") and not _RE_KEEP_FINAL_PERIOD.search(s):
         s = s[:-1]
     if not s:
         return [], False
@@ -146,21 +183,21 @@ def year(text: str) -> str:
         ('2008, 2013', 'n.d.', '2011', '1999a')
     """
     s = text.strip().rstrip(".,;:").strip()
-    s = re.sub(r"^[(\[]\s*|\s*[)\]]$", "", s).strip().rstrip(".,;:").strip()
-    s = re.sub(r"^[(\[]\s*|\s*[)\]]$", "", s).strip()
+    s = _RE_OUTER_BRACKET.sub("", s).strip().rstrip(".,;:").strip()
+    s = _RE_OUTER_BRACKET.sub("", s).strip()
     if not s:
         return text.strip()
-    if re.fullmatch(r"[ns]\.\s?d\.?", s):
+    if _RE_ND.fullmatch(s):
         return s[0] + ".d."
     value = _year_value(s)
-    if re.fullmatch(rf"{_YEAR}[a-z]?", value) or value.startswith("n.d."):
+    if _RE_ONE_YEAR.fullmatch(value) or value.startswith("n.d."):
         return value
-    if re.fullmatch(rf"{_YEAR}[a-z]?(?:\s*[,/]\s*{_YEAR}[a-z]?)+", value):
+    if _RE_YEAR_LIST.fullmatch(value):
         return value
-    m = re.fullmatch(rf"(?:[^\d]*?\b)?({_YEAR}[a-z]?)(?:\s*{_DASH}\s*({_YEAR}|\d\d))?", value)
+    m = _RE_YEAR_RANGE.fullmatch(value)
     if m and m.group(2):
         return value  # a range: "1999-2000"
-    years = re.findall(rf"(?<!\d)({_YEAR}[a-z]?)(?!\d)", value)
+    years = _RE_YEARS.findall(value)
     if len(years) == 1:
         return years[0]
     return value
@@ -185,12 +222,12 @@ def volume_number(text: str) -> tuple[str | None, str | None, str | None]:
     """
     s = text.strip()
     yr = None
-    m = re.match(rf"^\(?({_YEAR})\)?\s*[;:,]\s*", s)
+    m = _RE_LEADING_YEAR.match(s)
     if m:
         yr = m.group(1)
         s = s[m.end() :]
     s = s.strip().rstrip(".,;: ").strip()
-    s = re.sub(r"^\(\s*(.*?)\s*\)$", r"\1", s)
+    s = _RE_PARENTHESISED.sub(r"\1", s)
     m2 = _NUM_ONLY.match(s)
     if m2:
         return None, m2.group("n").rstrip(".,"), yr
@@ -198,7 +235,7 @@ def volume_number(text: str) -> tuple[str | None, str | None, str | None]:
     if m3:
         num = m3.group("n1") or m3.group("n2")
         if num:
-            num = re.sub(r"^(?:[Nn]o|[Nn]r|[Ii]ssue)\.?\s*", "", num).strip()
+            num = _RE_NUMBER_WORD.sub("", num).strip()
         return m3.group("v"), num or None, yr
     return (s or None), None, yr
 
@@ -211,8 +248,8 @@ def pages(text: str) -> str:
         ('15--26', '143', '7--9')
     """
     s = text.strip().rstrip(".,;:)").strip()
-    s = re.sub(r"^\(?\s*(?:pp?|pages?|pgs?|[Ss]s?|[Aa]rt)\.?\s*", "", s).strip()
-    s = re.sub(rf"\s*{_DASH}\s*", "--", s)
+    s = _RE_PAGE_WORD.sub("", s).strip()
+    s = _RE_DASH.sub("--", s)
     s = s.lstrip("(").strip()
     return s
 
@@ -225,7 +262,7 @@ def edition(text: str) -> str:
         ('2nd', 'Rev', '3')
     """
     s = text.strip().strip("()[],;: ").strip()
-    s = re.sub(r"[,.]?\s*\b(?:ed|edn|edition|Edition|Ed|Aufl|Auflage|éd|vyd)\b\.?\)?[,.]?$", "", s).strip()
+    s = _RE_EDITION_WORD.sub("", s).strip()
     s = s.strip("()[],;: ").strip()
     return s or text.strip().strip("()[],;: ")
 
@@ -238,7 +275,7 @@ _URL_LEADIN = re.compile(
 
 def _url(text: str) -> str:
     s = text.strip()
-    s = re.sub(r"^(?:URL|[Aa]vailable\s+(?:at|from)|[Rr]etrieved\s+from)\s*:?\s*", "", s)
+    s = _RE_URL_WORD.sub("", s)
     s = s.strip("<>[]() ")
     s = "".join(s.split())  # "https://www.cia.gov/ library/..." was broken by a space
     return _trim_url(s)
@@ -255,7 +292,7 @@ def _plain(text: str) -> str:
         s = s[1:-1]
     elif len(s) >= 3 and s[0] in "[(" and s[-2] in "])" and s[-1] in ".,;:":
         s = s[1:-2]
-    return s.strip().rstrip(",;:").rstrip(".").strip() if not re.search(r"\b[A-Z]\.$", s) else s.strip().rstrip(",;:")
+    return s.strip().rstrip(",;:").rstrip(".").strip() if not _RE_FINAL_INITIAL.search(s) else s.strip().rstrip(",;:")
 
 
 def _title(text: str) -> str:
@@ -267,7 +304,7 @@ def _title(text: str) -> str:
     if s[:1] in "\"“„«'‘" or s.startswith("``"):
         q = s[2:] if s.startswith("``") else s[1:]
         q = q.rstrip()
-        q = re.sub(r"(?:[\"”»'’]|'')\s*[.,;:]?$", "", q) if re.search(r"(?:[\"”»'’]|'')\s*[.,;:]?$", q) else q
+        q = _RE_CLOSING_QUOTE.sub("", q) if _RE_CLOSING_QUOTE.search(q) else q
         s = q.strip().rstrip(",;:").strip()
         if s.endswith(".") and not s.endswith("..."):
             s = s[:-1]
@@ -280,10 +317,58 @@ def _container(text: str) -> str:
 
 
 def _place(text: str) -> str:
+    """A place or publisher without edge punctuation or an unpaired bracket.
+
+    Example:
+        >>> _place("(Doctoral dissertation, University of Toronto)."), _place("Toronto:")
+        ('Doctoral dissertation, University of Toronto', 'Toronto')
+    """
     s = text.strip().rstrip(":;,. ").strip()
-    if s.startswith("(") and not s.endswith(")"):
+    if s.startswith("(") and s.count("(") > s.count(")"):
         s = s[1:]
+    if s.endswith(")") and s.count(")") > s.count("("):
+        s = s[:-1].rstrip(":;,. ")
+    if s.startswith("(") and s.endswith(")") and s.count("(") == 1:
+        s = s[1:-1]
     return s.strip()
+
+
+_VOL_ISSUE_PAGES = re.compile(
+    r"^(?P<v>.*?\d[^:]*?)\s*:\s*(?P<p>[A-Za-z]?\d+[a-z]?(?:\s*(?:--|[-–—‐‑])\s*[A-Za-z]?\d+[a-z]?)?)[.,;]?$"
+)
+
+
+def volume_pages(text: str) -> tuple[str, str | None]:
+    """Split pages off a Vancouver volume segment: ``"26(1):13-24."`` -> ``("26(1)", "13--24")``.
+
+    Example:
+        >>> volume_pages("26(1):13-24."), volume_pages("10(2),")
+        (('26(1)', '13--24'), ('10(2),', None))
+    """
+    m = _VOL_ISSUE_PAGES.match(text.strip())
+    if not m or _YEAR_ONLY.fullmatch(m.group("v").strip("()[] ")):
+        return text, None
+    return m.group("v"), pages(m.group("p"))
+
+
+_YEAR_ONLY = re.compile(r"(?:1[5-9]\d\d|20\d\d)")
+_ACCESS_NOTE = re.compile(
+    r"^[\[(]?\s*(?P<w>[Aa]ccessed|[Vv]iewed|[Cc]ited|[Cc]onsulted)\s*:?\s*(?P<d>.*?)\s*"
+    r"(?:\s(?:from|at|via|on))?\s*[\])]?\s*[.,;:]?$"
+)
+
+
+def access_note(text: str) -> str | None:
+    """An access date as the contract's note: ``"[Accessed: 3 May 2020]."`` -> ``"Accessed 3 May 2020"``.
+
+    Example:
+        >>> access_note("(accessed May 3, 2020)"), access_note("Accessed 3 May 2020 from"), access_note("Vol. 3")
+        ('Accessed May 3, 2020', 'Accessed 3 May 2020', None)
+    """
+    m = _ACCESS_NOTE.match(text.strip())
+    if not m or not m.group("d") or not re.search(r"\d", m.group("d")):
+        return None
+    return f"{m.group('w').capitalize()} {m.group('d').rstrip(' ,;:')}"
 
 
 _TYPE_ONLY = re.compile(
@@ -293,6 +378,88 @@ _TYPE_ONLY = re.compile(
     re.IGNORECASE,
 )
 _REPORT_GENRE = re.compile(r"\b(?:report|rep\.|working\s+paper|white\s+paper|memo|brief)\b", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------------------
+# Repairs of the labelled segments (before normalising)
+# ---------------------------------------------------------------------------------------
+
+_ORG_HEAD = re.compile(
+    r"\b(?:Universit(?:y|é|ät|at|eit)|Institute|Institut|Centre|Center|Office|Ministry|Council|Foundation|Agency"
+    r"|Department|Association|Society|Commission|Organi[sz]ation|College|Bureau|Secretariat|Services"
+    r"|Laboratory|Network|Trust|Authority)\b"
+)
+_ORG_CONNECTOR = {"of", "for", "and", "&", "the", "on", "in", "de", "des", "du", "la", "et", "für", "und"}
+_CONTINUES = re.compile(r"^(?:of|for)\s")
+_NAME_SEGMENTS = {"publisher", "location", "title", "container-title", "journal"}
+_SENTENCE_BREAK = re.compile(r"(?<=[a-z0-9\])])\.\s+(?=[A-Z])")
+
+
+def _organisation_like(text: str) -> bool:
+    """A name such as "Wilfrid Laurier University Office of Research Services": capitalised
+    words and connectors only, with an organisation head word."""
+    words = text.rstrip(". ").split()
+    if not 2 <= len(words) <= 12 or not _ORG_HEAD.search(text):
+        return False
+    return all(w[:1].isupper() or w.lower() in _ORG_CONNECTOR for w in words)
+
+
+def repair(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Fix two label patterns the CRF gets wrong but rules see plainly.
+
+    - A title that stops inside a bracket it opened mid-word ("K*(KT, KE, etc.): A
+      concept paper") continues through the note right after it: a bracket opened in a
+      title closes in the title.
+    - A title whose last sentence is an organisation's name ("Knowledge mobilization
+      101. Wilfrid Laurier University Office of Research Services."), when there is no
+      publisher, container or journal, ends before it; the name is the publisher.
+
+    - A segment that starts with "of" or "for" continues the segment before it (a
+      publisher, place, title or container name): "Ontario Institute" + "for Studies
+      in Education."
+    - A publisher between a title and "Place: Publisher" is the end of the title: the
+      publisher comes after the place.
+
+    Example:
+        >>> repair([("title", "On K*(KT,"), ("note", "KE, etc.): A paper."), ("location", "Hamilton:")])
+        [('title', 'On K*(KT, KE, etc.): A paper.'), ('location', 'Hamilton:')]
+        >>> repair([("location", "Toronto:"), ("publisher", "Ontario Institute"), ("collection-title", "for Studies.")])
+        [('location', 'Toronto:'), ('publisher', 'Ontario Institute for Studies.')]
+        >>> repair([("title", "Knowledge mobilization 101. Wilfrid Laurier University Office of Research Services.")])
+        [('title', 'Knowledge mobilization 101.'), ('publisher', 'Wilfrid Laurier University Office of Research Services.')]
+    """
+    out = list(segs)
+    i = 0
+    while i + 1 < len(out):
+        label, text = out[i]
+        if label == "title" and text.count("(") > text.count(")") and out[i + 1][0] in {"note", "genre"}:
+            nxt = out[i + 1][1]
+            if nxt.count(")") >= text.count("(") - text.count(")"):
+                out[i : i + 2] = [("title", f"{text} {nxt}")]
+                continue
+        i += 1
+    i = 1
+    while i < len(out):
+        label, text = out[i]
+        prev = out[i - 1][0]
+        if _CONTINUES.match(text) and prev in _NAME_SEGMENTS and label != prev:
+            out[i - 1 : i + 1] = [(prev, f"{out[i - 1][1]} {text}")]
+            continue
+        i += 1
+    for i in range(len(out) - 3):
+        if [lab for lab, _ in out[i : i + 4]] == ["title", "publisher", "location", "publisher"]:
+            out[i : i + 2] = [("title", f"{out[i][1]} {out[i + 1][1]}")]
+            break
+    labels = {lab for lab, _ in out}
+    if not labels & {"publisher", "container-title", "journal", "collection-title"}:
+        titles = [k for k, (lab, _) in enumerate(out) if lab == "title"]
+        if len(titles) == 1:
+            k = titles[0]
+            parts = _SENTENCE_BREAK.split(out[k][1])
+            if len(parts) >= 2 and _organisation_like(parts[-1]):
+                head = ". ".join(parts[:-1]) + "."
+                out[k : k + 1] = [("title", head), ("publisher", parts[-1])]
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -314,12 +481,12 @@ def normalise(tokens: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
     notes: list[str] = []
     hint: str | None = None
     years: list[str] = []
-    for label, text in segments(tokens, labels):
+    for label, text in repair(segments(tokens, labels)):
         if label == "citation-number":
             continue
         if label in {"author", "editor", "translator", "director", "producer"}:
             key = {"director": "contributor", "producer": "contributor"}.get(label, label)
-            if label == "author" and re.search(r"\(\s*[Ee]ds?\.?\s*\)|,\s*[Ee]ditors?\b", text[-14:]):
+            if label == "author" and _RE_EDS_MARK.search(text[-14:]):
                 key = "editor" if "author" in f or "editor" not in f else key
             found, elided = names(text)
             if found:
@@ -338,10 +505,13 @@ def normalise(tokens: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
             if c:
                 f["container"] = f"{f['container']}, {c}" if "container" in f else c
         elif label == "collection-title":
-            f.setdefault("series", _container(re.sub(r"^\s*of\s+", "", text)))
+            f.setdefault("series", _container(_RE_LEADING_OF.sub("", text)))
         elif label == "date":
             years.append(year(text))
         elif label == "volume":
+            text, pg = volume_pages(text)
+            if pg:
+                f.setdefault("pages", pg)
             v, n, y = volume_number(text)
             if v:
                 f.setdefault("volume", v)
@@ -366,7 +536,7 @@ def normalise(tokens: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
                 else:
                     f.setdefault("url", u)
         elif label == "doi":
-            f.setdefault("doi", _normalise_doi(re.sub(r"^[\[(<]+|[\])>]+[.,;]?$", "", text.strip())))
+            f.setdefault("doi", _normalise_doi(_RE_DOI_BRACKETS.sub("", text.strip())))
         elif label == "isbn":
             f.setdefault("isbn", _isbn(text))
         elif label == "edition":
@@ -384,7 +554,7 @@ def normalise(tokens: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
                 if m.group("date"):
                     notes.append(f"Retrieved {m.group('date').strip()}")
                 continue
-            v = _plain(text)
+            v = access_note(text) or _plain(text)
             if v:
                 notes.append(v)
     if years:

@@ -5,13 +5,16 @@ hyphens, whitespace), drop a list label or bullet (:func:`split_label`), tokenis
 (:func:`~kmgraph.references.crf.features.tokenize`), tag with the CRF, and normalise the
 labelled segments into the contract fields (:mod:`~kmgraph.references.crf.normalise`).
 
-Confidence is the **smallest marginal probability** of the chosen label over the
-tokens of the reference (CRFsuite's forward-backward marginals of the Viterbi path),
-so one unsure token makes the whole reference unsure: that is what a reviewer wants to
-look at first. It is then capped: 0.5 for input with control characters (removed before
-tagging), 0.2 for input cut to :data:`MAX_REFERENCE_LENGTH`
-characters or mostly in a non-Latin script, 0.5 when no title was found; an empty
-string or one without letters or digits gives 0.0. Rounded to 3 decimals.
+Confidence is the model's **probability of the whole labelling**, P(labels | tokens)
+from CRFsuite's forward-backward pass: the chance, as the model sees it, that every
+token of the reference is labelled right, so one unsure token makes the whole reference
+unsure (it is never above the smallest token marginal): that is what a reviewer wants to
+look at first. Below 0.5 the reason names the least sure token and its marginal.
+
+It is then capped: 0.5 for input with control characters (removed before tagging), 0.2
+for input cut to :data:`MAX_REFERENCE_LENGTH` characters or mostly in a non-Latin
+script, 0.5 when no title was found; an empty string or one without letters or digits
+gives 0.0. Rounded to 3 decimals.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ MAX_TOKENS = 400
 def parse_tokens(tokens: list[str], model: CRFModel | None = None) -> tuple[list[str], list[float]]:
     """Labels and marginals of already tokenised text (used by the benchmark)."""
     m = model or default_model()
-    res = m.tag(tokens)
+    res = m.tag(tokens, marginals=True)
     return list(res.labels), list(res.marginals)
 
 
@@ -78,12 +81,13 @@ def _parse(raw: str, model: CRFModel) -> ParsedReference:
         if cap > 0.2:
             reasons.append(f"more than {MAX_TOKENS} tokens; parsed the start only")
         cap = 0.2
-    res = model.tag(tokens)
+    res = model.tag(tokens, marginals_below=0.5)  # marginals name the least sure token
     fields = normalise(res.tokens, res.labels)
-    conf = min(res.marginals) if res.marginals else 0.0
-    if conf < 0.5:
-        i = min(range(len(res.marginals)), key=res.marginals.__getitem__)
-        reasons.append(f"unsure of {res.tokens[i]!r} as {res.labels[i]} (p={res.marginals[i]:.2f})")
+    conf = res.probability
+    if res.marginals:
+        marg = res.marginals
+        i = min(range(len(marg)), key=marg.__getitem__)
+        reasons.append(f"unsure of {res.tokens[i]!r} as {res.labels[i]} (p={marg[i]:.2f})")
     if "title" not in fields:
         cap = min(cap, 0.5)
         reasons.append("no title found")

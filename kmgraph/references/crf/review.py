@@ -1,7 +1,7 @@
 """Review queue: the store's entries whose raw reference string parses least confidently.
 
 The store keeps each entry's reference string as written (``kmgraph-raw``). Re-parsing
-it with the CRF gives a confidence (the smallest token marginal, see
+it with the CRF gives a confidence (the probability of the whole labelling, see
 :mod:`kmgraph.references.crf.parser`); the least confident entries come first, with the
 raw string beside the stored fields, so a librarian checks those first.
 """
