@@ -37,6 +37,7 @@ Example:
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -1131,11 +1132,20 @@ class SparqlResult:
     graph: Graph | None = None
 
 
+# Text that may spell SERVICE (also through a \\u escape, which SPARQL expands before parsing).
+_MAYBE_SERVICE = re.compile(r"(?i)service|\\u")
+
+
 def sparql(graph: Graph, query: str) -> SparqlResult:
     """Run a SPARQL 1.1 query with the project prefixes bound (``work:``, ``cito:`` ...).
 
+    On an Oxigraph store the text goes straight to Oxigraph, which parses and runs it
+    (a query that might use ``SERVICE`` is first checked by rdflib's parser, which
+    refuses it); on rdflib's memory store rdflib parses and runs it.
+
     Raises:
-        InvalidQuery: The query does not parse (or is an update), or fails to run.
+        InvalidQuery: The query does not parse (or is an update), uses ``SERVICE``, or
+            fails to run.
     """
     import rdflib.plugins.sparql as rdflib_sparql
     from rdflib.plugins.sparql import prepareQuery
@@ -1143,6 +1153,9 @@ def sparql(graph: Graph, query: str) -> SparqlResult:
 
     # The query runs on the built graph only: FROM <…> loads nothing from disk or the web.
     rdflib_sparql.SPARQL_LOAD_GRAPHS = False
+    inner = _oxigraph_of(graph)
+    if inner is not None and not _MAYBE_SERVICE.search(query):
+        return _run_oxigraph(inner, query)
     try:
         prepared = prepareQuery(query, initNs=PREFIXES)
     except Exception as exc:  # pyparsing errors and rdflib's own
@@ -1169,6 +1182,63 @@ def sparql(graph: Graph, query: str) -> SparqlResult:
     except KmgraphError:  # InvalidQuery, an endpoint that cannot be reached
         raise
     except Exception as exc:  # evaluation is lazy: errors surface while reading results
+        raise InvalidQuery(f"the SPARQL query failed: {' '.join(str(exc).split())[:300]}") from None
+
+
+def _oxigraph_of(graph: Graph) -> Any:
+    """The pyoxigraph store under a kmgraph Oxigraph dataset (whose default graph is the
+    stored union), or None for any other graph."""
+    from rdflib import Dataset
+
+    store = graph.store
+    if not isinstance(graph, Dataset) or not getattr(graph, "default_union", False):
+        return None
+    if type(store).__name__ != "UnionOxigraphStore" or not hasattr(store, "_inner"):
+        return None
+    return store._inner
+
+
+def _ox_text(value: Any) -> str | None:
+    """A result value as ``str()`` of the rdflib term gives it (lexical form, IRI, label)."""
+    if value is None:
+        return None
+    text = getattr(value, "value", None)  # a quoted triple (RDF-star) has none
+    return text if isinstance(text, str) else str(value)
+
+
+def _run_oxigraph(inner: Any, query: str) -> SparqlResult:
+    """Run a query on Oxigraph's own engine: the answers of ``_run_sparql`` through
+    oxrdflib, without rdflib's parser or result objects."""
+    import pyoxigraph as ox
+
+    try:
+        result = inner.query(query, prefixes=dict(PREFIXES))
+    except SyntaxError as exc:
+        raise InvalidQuery(f"invalid SPARQL query: {' '.join(str(exc).split())[:300]}") from None
+    except Exception as exc:  # noqa: BLE001 - Oxigraph's evaluation errors
+        raise InvalidQuery(f"the SPARQL query failed: {' '.join(str(exc).split())[:300]}") from None
+    try:
+        if isinstance(result, ox.QueryBoolean):
+            return SparqlResult("ask", boolean=bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            variables = tuple(v.value for v in result.variables)
+            rows = tuple({name: _ox_text(row[i]) for i, name in enumerate(variables)} for row in result)
+            return SparqlResult("select", variables=variables, rows=rows)
+        from oxrdflib._converter import from_ox
+        from rdflib import XSD
+
+        out = Graph()
+        for prefix, ns in PREFIXES.items():
+            out.bind(prefix, ns)
+        for triple in result:
+            s, p, o = from_ox(triple)
+            if isinstance(o, Literal) and o.datatype == XSD.string:
+                o = Literal(str(o))  # plain, as rdflib has it
+            out.add((s, p, o))
+        return SparqlResult("construct", graph=out)
+    except InvalidQuery:
+        raise
+    except Exception as exc:  # noqa: BLE001 - evaluation is lazy: errors surface while reading
         raise InvalidQuery(f"the SPARQL query failed: {' '.join(str(exc).split())[:300]}") from None
 
 

@@ -1,9 +1,10 @@
 """Deterministic serialisations: the same graph always gives the same bytes.
 
 rdflib's Turtle and TriG serialisers do not promise a stable order, so kmgraph writes its
-own: statements sorted by their N-Triples form (N-Triples, N-Quads) or grouped by subject,
-subjects and predicates sorted (Turtle, TriG). Blank nodes are not used by the graph
-builder; were one present, its label would make the order depend on rdflib's labelling.
+own: statements sorted by their N-Triples form (N-Triples; N-Quads graph by graph) or
+grouped by subject, subjects and predicates sorted (Turtle, TriG). Blank nodes are not
+used by the graph builder; were one present, its label would make the order depend on
+rdflib's labelling.
 
 Example:
     >>> from rdflib import Graph, Literal, URIRef
@@ -26,7 +27,7 @@ from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.serializers.nt import _quoteLiteral
 
-__all__ = ["ntriples", "nquads", "turtle", "trig", "term_nt"]
+__all__ = ["graph_lines", "ntriples", "nquads", "turtle", "trig", "term_nt"]
 
 _LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -53,13 +54,24 @@ def ntriples(graph: Graph) -> str:
 
 
 def nquads(dataset: Dataset) -> str:
-    """Sorted N-Quads of a dataset; triples of the default graph carry no graph label."""
-    lines = set()
+    """N-Quads of a dataset in a canonical order: grouped by named graph, graphs in the
+    order of their N-Triples names (the default graph, unlabelled, first), and each
+    graph's statements sorted. The same dataset always gives the same text, and one
+    graph's statements are contiguous, so the file can be written and read back one graph
+    at a time (:func:`kmgraph.graph.workspace.write_graph`)."""
+    graphs: dict[str, set[str]] = defaultdict(set)
     for s, p, o, g in dataset.quads((None, None, None, None)):
         name = g.identifier if isinstance(g, Graph) else g
-        label = "" if name is None or name == DATASET_DEFAULT_GRAPH_ID else f" {term_nt(name)}"
-        lines.add(f"{term_nt(s)} {term_nt(p)} {term_nt(o)}{label} .\n")
-    return "".join(sorted(lines))
+        label = "" if name is None or name == DATASET_DEFAULT_GRAPH_ID else term_nt(name)
+        graphs[label].add(f"{term_nt(s)} {term_nt(p)} {term_nt(o)}")
+    return "".join("".join(graph_lines(label, graphs[label])) for label in sorted(graphs))
+
+
+def graph_lines(label: str, triples: Iterable[str]) -> list[str]:
+    """The N-Quads lines of one graph, sorted: ``triples`` are ``"s p o"`` texts (N-Triples
+    terms), ``label`` the graph's N-Triples name (empty for the default graph)."""
+    end = f" {label} .\n" if label else " .\n"
+    return sorted({t + end for t in triples})
 
 
 class _Names:

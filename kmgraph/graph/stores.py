@@ -68,9 +68,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import queue
 import re
 import secrets
 import shutil
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -88,7 +90,7 @@ from kmgraph import __version__
 from kmgraph.errors import InputError, UsageError
 from kmgraph.graph.build import PROVENANCE_GRAPH, STORE_GRAPH, new_dataset
 from kmgraph.graph.errors import CorruptGraph, EndpointError, GraphError, GraphNotFound, InvalidQuery
-from kmgraph.graph.serialize import nquads, ntriples
+from kmgraph.graph.serialize import term_nt
 from kmgraph.ontology.namespaces import GRAPH, PREFIXES
 
 __all__ = [
@@ -97,6 +99,8 @@ __all__ = [
     "MAX_BATCH",
     "OXIGRAPH_MARKER",
     "Endpoint",
+    "OxigraphPrevious",
+    "OxigraphSink",
     "Location",
     "PushReport",
     "UNION_GRAPH",
@@ -390,59 +394,245 @@ def open_oxigraph(folder: str | os.PathLike[str], *, read_only: bool = True) -> 
     return ds
 
 
-def write_oxigraph(dataset: Dataset, folder: str | os.PathLike[str]) -> Path:
-    """Write a dataset into an Oxigraph folder, replacing what it held.
-
-    The statements are bulk-loaded into a new folder next to it, which then takes the
-    old one's place (two renames); readers of the old folder keep their open files, and
-    a failure leaves the old folder as it was.
+class OxigraphSink:
+    """Writes a build into a new Oxigraph folder, graph by graph, with Oxigraph's bulk
+    loader (:meth:`pyoxigraph.Store.bulk_load`, fed N-Quads text in batches): each named
+    graph's statements, and each statement once more in the default graph, which holds the
+    union. :meth:`commit` puts the folder in the place of the old one (two renames);
+    :meth:`abort` removes it and leaves the old one as it was.
 
     Raises:
         InputError: The folder is a file, is not kmgraph's (no marker, not empty), or
             cannot be written.
     """
-    import pyoxigraph as ox
 
-    path = Path(folder)
-    where = f"{_OXIGRAPH_PREFIX}{path}"
-    if path.exists() and not path.is_dir():
-        raise InputError("is a file; oxigraph: takes a folder", path=where)
-    if path.is_dir() and any(path.iterdir()) and _marker(path) is None:
-        raise InputError(f"not a kmgraph Oxigraph folder (no {OXIGRAPH_MARKER}); refusing to replace it", path=where)
-    text = nquads(dataset)
-    token = f"{os.getpid()}-{secrets.token_hex(4)}"
-    fresh = path.parent / f".{path.name}.new-{token}"
-    old = path.parent / f".{path.name}.old-{token}"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        store = ox.Store(str(fresh))
-        store.bulk_load(input=text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
-        # The union of the named graphs, each triple once, as the default graph.
-        union = ntriples(dataset)
-        store.bulk_load(input=union.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-        store.flush()
-        graphs = sum(1 for _ in store.named_graphs())
-        del store  # releases RocksDB's lock
-        marker = {
-            "format": "kmgraph oxigraph store",
-            "version": 1,
-            "kmgraph": __version__,
-            "statements": text.count("\n"),
-            "graphs": graphs,
-            "union_statements": union.count("\n"),
-        }
-        (fresh / OXIGRAPH_MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        if path.exists():
-            os.rename(path, old)
-        os.rename(fresh, path)
-    except (OSError, SyntaxError, ValueError) as exc:
-        shutil.rmtree(fresh, ignore_errors=True)
-        if old.exists() and not path.exists():
-            os.rename(old, path)
+    #: Characters of N-Quads text handed to the bulk loader at a time.
+    BATCH = 32 << 20
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        import pyoxigraph as ox
+
+        self.path = Path(folder)
+        self.where = f"{_OXIGRAPH_PREFIX}{self.path}"
+        if self.path.exists() and not self.path.is_dir():
+            raise InputError("is a file; oxigraph: takes a folder", path=self.where)
+        if self.path.is_dir() and any(self.path.iterdir()) and _marker(self.path) is None:
+            raise InputError(f"not a kmgraph Oxigraph folder (no {OXIGRAPH_MARKER}); refusing to replace it", path=self.where)
+        token = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.fresh = self.path.parent / f".{self.path.name}.new-{token}"
+        self.old = self.path.parent / f".{self.path.name}.old-{token}"
+        self._format = ox.RdfFormat.N_QUADS
+        self._batch: list[bytes] = []
+        self._size = 0
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        self.statements = 0
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._error(exc) from exc
+        # Opened on the first load: RocksDB starts threads, and the build may first fork
+        # its worker processes (kmgraph.graph.build.build_into).
+        self.store: Any = None
+
+    def _error(self, exc: BaseException) -> InputError:
         message = " ".join(str(exc).split())[:200]
-        raise InputError(f"cannot write the Oxigraph store: {message}", path=where) from exc
-    shutil.rmtree(old, ignore_errors=True)
-    return path
+        return InputError(f"cannot write the Oxigraph store: {message}", path=self.where)
+
+    def add_graph(self, name: str | None, triples: Iterable[tuple[str, str, str]]) -> int:
+        """Add one graph (None: the default graph): its statements in N-Triples terms,
+        possibly repeated; return its number of statements."""
+        label = f" <{name}> .\n" if name is not None else None
+        lines: list[str] = []
+        seen: set[str] = set()
+        size = 0
+        for s, p, o in triples:
+            text = f"{s} {p} {o}"
+            if text in seen:
+                continue
+            seen.add(text)
+            if label is not None:
+                lines.append(text + label)
+            lines.append(text + " .\n")
+            size += 2 * len(text) + 60
+            if size > self.BATCH:
+                self._add_bytes("".join(lines).encode("utf-8"))
+                lines.clear()
+                size = 0
+        self._add_bytes("".join(lines).encode("utf-8"))
+        if label is not None:
+            self.statements += len(seen)
+        return len(seen)
+
+    @staticmethod
+    def render(name: str, triples: Iterable[tuple[str, str, str]]) -> tuple[bytes, int]:
+        """A named graph as the N-Quads the loader takes (each statement in the graph and
+        in the default graph) and its number of statements; pure, so a worker process can
+        make it (:meth:`add_rendered` adds it)."""
+        unique = dict.fromkeys(f"{s} {p} {o}" for s, p, o in triples)
+        label = f" <{name}> .\n"
+        return "".join(f"{t}{label}{t} .\n" for t in unique).encode("utf-8"), len(unique)
+
+    def add_rendered(self, name: str, rendered: tuple[bytes, int]) -> int:
+        """Add a graph made by :meth:`render`; return its number of statements."""
+        self._add_bytes(rendered[0])
+        self.statements += rendered[1]
+        return rendered[1]
+
+    def _add_bytes(self, data: bytes) -> None:
+        if data:
+            self._batch.append(data)
+            self._size += len(data)
+        if self._size > self.BATCH:
+            self._load()
+
+    def _load(self) -> None:
+        """Hand the batch to the loading thread (Oxigraph loads while Python builds the
+        next graphs; at most two batches wait)."""
+        if self._failure is not None:
+            raise self._error(self._failure) from self._failure
+        if not self._batch:
+            return
+        data = b"".join(self._batch)
+        self._batch.clear()
+        self._size = 0
+        if self._thread is None:
+            self._open()
+            self._thread = threading.Thread(target=self._loader, name="kmgraph-oxigraph-load", daemon=True)
+            self._thread.start()
+        self._queue.put(data)
+
+    def _open(self) -> Any:
+        import pyoxigraph as ox
+
+        if self.store is None:
+            try:
+                self.store = ox.Store(str(self.fresh))
+            except (OSError, RuntimeError) as exc:
+                shutil.rmtree(self.fresh, ignore_errors=True)
+                raise self._error(exc) from exc
+        return self.store
+
+    def _loader(self) -> None:
+        while True:
+            data = self._queue.get()
+            if data is None:
+                return
+            if self._failure is None:
+                try:
+                    self.store.bulk_load(input=data, format=self._format)
+                except (OSError, SyntaxError, ValueError, RuntimeError) as exc:
+                    self._failure = exc
+
+    def _finish_loading(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._failure is not None:
+            raise self._error(self._failure) from self._failure
+
+    def commit(self) -> Path:
+        """Finish loading, write the marker and put the folder in place."""
+        try:
+            self._load()
+            self._finish_loading()
+            self._open().flush()
+            graphs = sum(1 for _ in self.store.named_graphs())
+            union = len(self.store) - self.statements
+            self.store = None  # releases RocksDB's lock
+            marker = {
+                "format": "kmgraph oxigraph store",
+                "version": 1,
+                "kmgraph": __version__,
+                "statements": self.statements,
+                "graphs": graphs,
+                "union_statements": union,
+            }
+            (self.fresh / OXIGRAPH_MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            if self.path.exists():
+                os.rename(self.path, self.old)
+            os.rename(self.fresh, self.path)
+        except (OSError, RuntimeError, InputError) as exc:
+            self.abort()
+            if self.old.exists() and not self.path.exists():
+                os.rename(self.old, self.path)
+            raise exc if isinstance(exc, InputError) else self._error(exc) from exc
+        shutil.rmtree(self.old, ignore_errors=True)
+        return self.path
+
+    def abort(self) -> None:
+        """Remove the new folder; the old one stays as it was."""
+        self._batch.clear()
+        if self._thread is not None:
+            self._failure = self._failure or RuntimeError("aborted")  # the loader skips what is left
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        self.store = None
+        shutil.rmtree(self.fresh, ignore_errors=True)
+
+
+class OxigraphPrevious:
+    """The previous build in an Oxigraph folder, as an incremental build reads it.
+
+    Raises:
+        GraphNotFound, CorruptGraph, GraphError: As :func:`open_oxigraph`.
+    """
+
+    #: RocksDB runs threads: a build reading it does not fork worker processes.
+    fork_safe = False
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.dataset = open_oxigraph(folder)
+        self._inner = self.dataset.store._inner  # type: ignore[attr-defined]
+
+    def _quads(self, name: str) -> Iterator[Any]:
+        import pyoxigraph as ox
+
+        return self._inner.quads_for_pattern(None, None, None, ox.NamedNode(name))
+
+    def hashes(self) -> dict[str, tuple[str, str]]:
+        """Per document key, the content and store hashes of its graph."""
+        from kmgraph.graph.build import hashes_from_provenance
+
+        return hashes_from_provenance(self.triples(str(PROVENANCE_GRAPH)))
+
+    def triples(self, name: str) -> Iterator[tuple[str, str, str]]:
+        """The statements of one named graph, in N-Triples terms."""
+        for q in self._quads(name):
+            yield str(q.subject), str(q.predicate), str(q.object)
+
+    def close(self) -> None:
+        """Release the folder (it is replaced next)."""
+        self.dataset.close()
+
+
+def write_oxigraph(dataset: Dataset, folder: str | os.PathLike[str]) -> Path:
+    """Write a dataset into an Oxigraph folder, replacing what it held.
+
+    The statements are bulk-loaded into a new folder next to it, which then takes the
+    old one's place (two renames); readers of the old folder keep their open files, and
+    a failure leaves the old folder as it was (:class:`OxigraphSink`).
+
+    Raises:
+        InputError: The folder is a file, is not kmgraph's (no marker, not empty), or
+            cannot be written.
+    """
+    graphs: dict[Any, set[tuple[str, str, str]]] = defaultdict(set)
+    for s, p, o, g in dataset.quads((None, None, None, None)):
+        name = g.identifier if isinstance(g, Graph) else g
+        label = None if name is None or name == DATASET_DEFAULT_GRAPH_ID else str(name)
+        graphs[label].add((term_nt(s), term_nt(p), term_nt(o)))
+    sink = OxigraphSink(folder)
+    try:
+        for label in sorted(graphs, key=lambda n: "" if n is None else n):
+            sink.add_graph(label, sorted(graphs[label]))
+    except BaseException:
+        sink.abort()
+        raise
+    return sink.commit()
 
 
 # --------------------------------------------------------------------------- endpoints
