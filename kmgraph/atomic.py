@@ -12,7 +12,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_atomically"]
+__all__ = ["fsync_folder", "write_atomically"]
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
@@ -43,8 +43,13 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
-    try:  # make the rename durable; not possible on every platform
-        dir_fd = os.open(target.parent, os.O_RDONLY)
+    fsync_folder(target.parent)
+
+
+def fsync_folder(folder: str | os.PathLike[str]) -> None:
+    """Make a rename inside ``folder`` durable; silently not possible on every platform."""
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
     except OSError:
         return
     try:

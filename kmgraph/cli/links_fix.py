@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from kmgraph.cli.commands import STORE_OPTION, links
+from kmgraph.cli.linkcheck import _http_url
 from kmgraph.errors import UsageError
 from kmgraph.linkcheck.config import CheckConfig
 from kmgraph.linkcheck.status import DEFAULT_FAIL_ON, Status
@@ -46,21 +47,6 @@ _CHECK_OPTIONS = (
     "doi_resolver",
     "user_agent",
 )
-
-
-def _http_url(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from urllib.parse import urlsplit
-
-    if value is None:
-        return None
-    try:
-        parts = urlsplit(value)
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        ok = False
-    if not ok:
-        raise click.BadParameter(f"{value!r} is not an http(s) URL with a host", param=param)
-    return value
 
 
 @links.command("fix", epilog=FIX_EXIT_CODES)

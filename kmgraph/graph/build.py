@@ -1118,7 +1118,7 @@ def _link_triples(out: list[Triple], entries: Mapping[str, _Entry], records: Map
     entries (the works carrying each URL and DOI, the documents by path)."""
     if not records:
         return 0
-    from kmgraph.graph.linkhealth import _DOI_PREFIX, link_iri
+    from kmgraph.graph.linkhealth import link_iri, matches
 
     by_url: dict[str, set[str]] = defaultdict(set)
     by_doi: dict[str, set[str]] = defaultdict(set)
@@ -1134,17 +1134,7 @@ def _link_triples(out: list[Triple], entries: Mapping[str, _Entry], records: Map
             by_path[e.document].add(key)
     added = 0
     add = out.append
-    for url in sorted(records):
-        record = records[url]
-        about: set[str] = set(by_url.get(url, ()))
-        if url.lower().startswith(_DOI_PREFIX):
-            doi = normalize_doi(url)
-            if doi:
-                about |= by_doi.get(doi, set())
-        for path in record.paths:
-            about |= by_path.get(path, set())
-        if not about:
-            continue
+    for url, record, about in matches(records, by_url, by_doi, by_path):
         node = _n(link_iri(url))
         add((node, _A, _n(KMG.LinkCheck)))
         add((node, _n(KMG.checkedURL), _typed(url, _ANYURI)))

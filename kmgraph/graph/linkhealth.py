@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, TypeVar
 
 from rdflib import RDF, XSD, Dataset, Literal, Namespace, URIRef
 from rdflib.namespace import PROV
@@ -36,7 +36,9 @@ from kmgraph.references.dedup import normalize_doi
 if TYPE_CHECKING:
     from kmgraph.linkcheck.record import LinkRecord
 
-__all__ = ["LINK", "LINKS_GRAPH", "add_link_health", "link_iri"]
+__all__ = ["LINK", "LINKS_GRAPH", "add_link_health", "link_iri", "matches"]
+
+T = TypeVar("T")
 
 #: The named graph of link checks.
 LINKS_GRAPH = GRAPH["links"]
@@ -75,6 +77,29 @@ def _carriers(ds: Dataset) -> tuple[dict[str, set[URIRef]], dict[str, set[URIRef
     return by_url, by_doi, by_path
 
 
+def matches(
+    records: Mapping[str, LinkRecord],
+    by_url: Mapping[str, set[T]],
+    by_doi: Mapping[str, set[T]],
+    by_path: Mapping[str, set[T]],
+) -> Iterator[tuple[str, LinkRecord, set[T]]]:
+    """Each recorded URL, in order, with what it is about: the carriers of the URL, of the
+    DOI it checks at the resolver (``by_doi`` keys are lower-cased DOIs), and of the files
+    it was found in. URLs about nothing are skipped. The carriers are IRIs here, store keys
+    for the streaming build."""
+    for url in sorted(records):
+        record = records[url]
+        about: set[T] = set(by_url.get(url, ()))
+        if url.lower().startswith(_DOI_PREFIX):
+            doi = normalize_doi(url)
+            if doi:
+                about |= by_doi.get(doi, set())
+        for path in record.paths:
+            about |= by_path.get(path, set())
+        if about:
+            yield url, record, about
+
+
 def add_link_health(ds: Dataset, records: Mapping[str, LinkRecord] | None) -> int:
     """Replace the links graph of ``ds`` with the checks of ``records``.
 
@@ -90,19 +115,8 @@ def add_link_health(ds: Dataset, records: Mapping[str, LinkRecord] | None) -> in
     graph.remove((None, None, None))
     if not records:
         return 0
-    by_url, by_doi, by_path = _carriers(ds)
     added = 0
-    for url in sorted(records):
-        record = records[url]
-        about: set[URIRef] = set(by_url.get(url, ()))
-        if url.lower().startswith(_DOI_PREFIX):
-            doi = normalize_doi(url)
-            if doi:
-                about |= by_doi.get(doi, set())
-        for path in record.paths:
-            about |= by_path.get(path, set())
-        if not about:
-            continue
+    for url, record, about in matches(records, *_carriers(ds)):
         node = link_iri(url)
         graph.add((node, RDF.type, KMG.LinkCheck))
         graph.add((node, KMG.checkedURL, Literal(url, datatype=XSD.anyURI)))

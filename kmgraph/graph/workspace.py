@@ -164,16 +164,9 @@ class _AtomicFile:
         except OSError as exc:
             self.abort()
             raise _cannot_write(self.path, exc) from exc
-        try:  # make the rename durable; not possible on every platform
-            dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-        finally:
-            os.close(dir_fd)
+        from kmgraph.atomic import fsync_folder
+
+        fsync_folder(self.path.parent)
 
     def abort(self) -> None:
         self.handle.close()

@@ -20,6 +20,7 @@ from kmgraph.graph.build import STORE_GRAPH, BuildResult, build
 from kmgraph.graph.validate import validate
 from kmgraph.ontology.namespaces import CITO, CONCEPT, WORK
 from kmgraph.ontology.vocabulary import load_vocabulary
+from tests.graph.reference_related import related_scan
 
 SCALE = 0.0005  # 5 documents, 50 works, 150 citations, the register's 65+ organisations
 SEED = 11
@@ -84,7 +85,7 @@ def test_indexed_related_equals_the_full_scan(synthetic: BuildResult) -> None:
     seeds = [str(WORK[w.key]) for w in corpus.sources] + [str(WORK[w.key]) for w in corpus.works[:15]]
     for seed in seeds:
         for by in query.BY:
-            assert query.related(ds, seed, by=by, top=8) == query._related_scan(ds, seed, by, 8), (seed, by)
+            assert query.related(ds, seed, by=by, top=8) == related_scan(ds, seed, by, 8), (seed, by)
 
 
 def test_cached_indexes_follow_changes_to_the_graph(corpus_dir: Path) -> None:
@@ -98,9 +99,9 @@ def test_cached_indexes_follow_changes_to_the_graph(corpus_dir: Path) -> None:
     other, target = WORK[corpus.sources[m].key], WORK[corpus.works[i].key]
     ds.graph(STORE_GRAPH).add((other, CITO.cites, target))
     after = query.related(ds, seed, by="coupling", top=50)
-    assert after == query._related_scan(ds, seed, "coupling", 50)
+    assert after == related_scan(ds, seed, "coupling", 50)
     assert after != before
     # rdflib's Memory store removes without an event; the cache sees the size change.
     ds.graph(STORE_GRAPH).remove((other, CITO.cites, target))
     assert query.related(ds, seed, by="coupling", top=50) == before
-    assert query.related(ds, seed, by="coupling", top=50) == query._related_scan(ds, seed, "coupling", 50)
+    assert query.related(ds, seed, by="coupling", top=50) == related_scan(ds, seed, "coupling", 50)
