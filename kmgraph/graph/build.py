@@ -992,7 +992,7 @@ def _document_graph(
         add((node, _HAS_CONTENT, _lit(" ".join(ref.raw.split()))))
         add((node, _KMG_LINE, _int(ref.line)))
         add((src, _HAS_PART, node))
-        found = index.find(match_info("", ref.fields, role="work", raw=ref.raw))
+        found = index.find_work(ref.fields, ref.raw)
         work_key = found.key if found is not None else None
         if work_key is None and ref.key in cited_here:
             work_key = ref.key

@@ -369,6 +369,33 @@ class MatchIndex:
                 return Match(key, kind)
         if info.role == ROLE_SOURCE:
             return None
+        return self._near(info)
+
+    def find_work(self, fields: Mapping[str, Any], raw: str | None = None) -> Match | None:
+        """``find(match_info("", fields, role="work", raw=raw))``, normalising only as much
+        as it takes: most references match by DOI, URL or raw string, and then their
+        title, years and first author are never needed."""
+        doi = normalize_doi(fields.get("doi"))
+        url = normalize_url(fields.get("url"))
+        text = normalize_raw(raw)
+        for kind, value in (("doi", doi), ("url", url), ("exact", text)):
+            if value:
+                key = self._by[kind].get(f"{ROLE_WORK}\0{value}")
+                if key is not None:
+                    return Match(key, kind)
+        info = MatchInfo(
+            key="",
+            role=ROLE_WORK,
+            doi=doi,
+            url=url,
+            raw=text,
+            title=normalize_title(fields.get("title")),
+            years=years_of(fields),
+            author=first_author_key(fields.get("author") or fields.get("editor")),
+        )
+        return self._near(info)
+
+    def _near(self, info: MatchInfo) -> Match | None:
         best: tuple[float, str] | None = None
         for other in self._by_author.get((info.role, info.author), []):
             score = near_score(info, other)

@@ -194,3 +194,29 @@ def test_sources_and_works_never_merge(tmp_path: Path) -> None:
         Reference({"type": "online", "title": "Renamed"}, role="source", document="seeds/reardon.pdf")
     )
     assert (again.key, again.matched_by) == (source.key, "document")
+
+
+def test_find_work_gives_what_find_gives() -> None:
+    """The lazy lookup the graph build uses answers exactly as find(match_info(...))."""
+    index = MatchIndex()
+    for key, data in sorted(REFS.items()):
+        index.add(match_info(key, data["fields"], raw=data["raw"]))
+    index.add(match_info("src", {"title": "Guide"}, document="a/guide.html"))
+    probes: list[tuple[dict, str | None]] = []
+    for data in REFS.values():
+        fields = data["fields"]
+        probes += [
+            (fields, data["raw"]),  # exact (or an identifier first)
+            (fields, None),  # identifiers, else near
+            ({**fields, "doi": None, "url": None}, "1. " + data["raw"].upper()),  # exact after normalising
+            ({k: v for k, v in fields.items() if k not in ("doi", "url")}, None),  # near only
+            ({**fields, "title": "Something else entirely"}, None),  # nothing, or an identifier
+            ({**fields, "year": "1901"}, "no such reference"),
+        ]
+    probes.append(({"title": "Guide"}, None))  # a source's title never matches a work
+    kinds = set()
+    for fields, raw in probes:
+        expected = index.find(match_info("", fields, role="work", raw=raw))
+        assert index.find_work(fields, raw) == expected, (fields, raw)
+        kinds.add(expected.matched_by if expected else None)
+    assert {"doi", "exact", "near", None} <= kinds
