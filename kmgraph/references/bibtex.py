@@ -247,6 +247,7 @@ _LETTER_MACROS = {
     "l": "ł",
     "L": "Ł",
 }
+_VERBATIM_ESCAPE = re.compile(r"\\([{}&%$#_~^])")
 _UNESCAPE = re.compile(
     r"\\textbackslash(?:\{\}|\b\s?)"
     r"|\\textasciitilde(?:\{\}|\b\s?)"
@@ -313,9 +314,14 @@ def latex_unescape(value: str, *, verbatim: bool = False) -> str:
     Returns:
         Plain text.
     """
-    if verbatim:
-        return re.sub(r"\\([{}&%$#_~^])", r"\1", value)
-    text = _UNESCAPE.sub(_unescape_match, value)
+    if "\\" not in value:  # no escape, no command: only braces and ties to undo (most values)
+        if verbatim:
+            return value
+        text = value
+    elif verbatim:
+        return _VERBATIM_ESCAPE.sub(r"\1", value)
+    else:
+        text = _UNESCAPE.sub(_unescape_match, value)
     text = text.replace("{", "").replace("}", "").replace("~", " ")
     return text.replace(_LBRACE, "{").replace(_RBRACE, "}").replace(_TILDE, "~")
 
