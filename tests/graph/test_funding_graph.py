@@ -127,3 +127,37 @@ def test_the_graph_validates_and_the_shapes_catch_bad_funding(funded, monkeypatc
         "only a source document or an organisation is funded (frapo:isFundedBy)",
         "a funder is an IRI typed frapo:FundingAgency",
     } <= messages
+
+
+def test_queries_count_funders_and_members(funded) -> None:
+    from kmgraph.graph import query as q
+    from kmgraph.graph.view import to_networkx
+
+    _, ds = funded
+    note = str(ds.value(source(ds, "funded_note.md"), DCTERMS.identifier))
+    article = str(ds.value(source(ds, "funded_article.html"), DCTERMS.identifier))
+    # An organisation that only funds a source finds it; so does one that funds and is named.
+    assert [r.key for r in q.sources(ds, organisation="Acme Civic Trust")] == [note]
+    assert {r.key for r in q.sources(ds, organisation="Harbour Light Foundation")} == {article, note}
+    rows = {r.id: r for r in q.organisations(ds)}
+    assert (rows["harbour-light-foundation"].funded, rows["harbour-light-foundation"].registered) == (2, False)
+    assert (rows["research-england"].funded, rows["cardiff-university"].members) == (1, 2)
+    view = to_networkx(ds)
+    assert view.has_edge(str(ORGID["upen"]), str(ORGID["research-england"]), key="funded_by")
+    assert view.has_edge(str(PERSON["okafor-a"]), str(ORGID["oise"]), key="member_of")
+    found = q.path(ds, "Acme Civic Trust", "Nuffield Foundation")
+    assert [step.relation for step in found.steps] == ["funds", "is funded by"]
+
+
+def test_query_organisations_command_has_funded_and_members(funded, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kmgraph.cli.graph import query as query_command
+
+    work, _ = funded
+    monkeypatch.chdir(work)
+    runner = CliRunner()
+    assert runner.invoke(graph_command, ["build", "--store", "refs"], catch_exceptions=False).exit_code == 0
+    result = runner.invoke(query_command, ["organisations", "--format", "json"], catch_exceptions=False)
+    rows = {r["id"]: r for r in json.loads(result.output)}
+    assert (rows["acme-civic-trust"]["funded"], rows["wcpp"]["members"]) == (1, 1)
+    table = runner.invoke(query_command, ["organisations"], catch_exceptions=False).output
+    assert "funded" in table.splitlines()[0] and "members" in table.splitlines()[0]
