@@ -73,12 +73,19 @@ _SECTION = re.compile(
 _INLINE_LABEL = re.compile(r"^\s*(?:funding(?:\s+statement)?|financial\s+support|acknowledge?ments?)\s*:\s*", re.I)
 # Words a funder list may start with before the first name ("a grant from the ...").
 _LEAD_IN = re.compile(rf"(?:(?:an?|the)\s+(?:\w+\s+){{0,3}}?{_GRANT_WORDS}\s+(?:from|of|by)\s+)?(?:the\s+)?", re.I)
+_THE = re.compile(r"(?:the\s+)?", re.I)
 _SEPARATOR = re.compile(r"\s*(?:,\s*(?:and\s+|&\s*)?|and\s+|&\s*)(?:by\s+)?")
 _BRACKETED = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\])")
 _AUXILIARY = re.compile(rf"[\s,]*(?:\b(?:is|are|was|were|has\s+been|have\s+been|had\s+been|being|been|be)\s+)?{_ADVERBS}*$", re.I)
 _CONNECTORS = frozenset({"of", "for", "and", "&", "on", "in", "the", "de", "du", "des", "la", "le", "et", "für", "und"})
 _NOT_NAMES = frozenset({"This", "These", "That", "Those", "It", "Its", "We", "Our", "They", "Their", "He", "She", "His", "Her", "A", "An", "Each", "All", "Some"})
 _SENTENCE_END = re.compile(r"[.!?;:](?=\s+[A-Z\"'(\[]|\s*$)")
+
+
+def _end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where ``pattern`` (one that may match nothing) stops matching at ``pos``."""
+    m = pattern.match(text, pos)
+    return m.end() if m is not None else pos
 
 
 def _tagger(tagger: Tagger | None) -> Tagger:
@@ -173,7 +180,7 @@ class _Reader:
         """The funder names listed from ``pos`` to at most ``end``."""
         text = self.text
         names: list[tuple[str, str | None]] = []
-        i = _LEAD_IN.match(text, pos).end()  # type: ignore[union-attr]
+        i = _end(_LEAD_IN, text, pos)
         while i < end:
             span = self.span_at(i)
             if span is not None:
@@ -194,8 +201,7 @@ class _Reader:
             separator = _SEPARATOR.match(text, i, end)
             if separator is None or separator.end() == i:
                 break
-            i = separator.end()
-            i = re.compile(r"(?:the\s+)?", re.I).match(text, i).end()  # type: ignore[union-attr]
+            i = _end(_THE, text, separator.end())
         return names
 
     def funded_before(self, start: int, pos: int) -> tuple[str | None, str | None]:
@@ -334,6 +340,8 @@ def find_funders(lines: Iterable[Line], tagger: Tagger | None = None) -> list[Fu
     out: list[Funder] = []
     seen: set[tuple[str, str | None]] = set()
     for text, offsets, section in _paragraphs(tuple(lines)):
+        if section != "funding" and not (_CUES.search(text) or _ADJECTIVE.search(text) or (section and _SECTION_CUES.search(text))):
+            continue  # no statement here: the register is not looked up
         reader = _Reader(text, tag)
         starts = [o for o, _ in offsets]
         for name, oid, at, funded, funded_id in _statements(reader, section):
