@@ -100,3 +100,12 @@ def test_affiliations_name_registered_organisations_or_the_whole() -> None:
     assert organisations_in("  Department of Education,\n Northfield College ") == [("Department of Education, Northfield College", None)]
     records = affiliations_in([("Lee, A.", ["ESRC", "ESRC, Swindon"])], "metadata")
     assert [(a.author, a.name, a.id, a.source) for a in records] == [("Lee, A.", "ESRC", "esrc", "metadata")]
+
+
+@pytest.mark.parametrize("name", ["kmgraph.ontology.funding", "kmgraph.ontology.tagger"])
+def test_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
