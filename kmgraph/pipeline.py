@@ -14,10 +14,13 @@ from typing import Any
 
 from kmgraph.errors import InputError
 from kmgraph.ingest import read_document
+from kmgraph.ontology.funding import affiliations_in, find_funders, funders_in
 from kmgraph.ontology.tagger import Tagger
 from kmgraph.paths import SUPPORTED_SUFFIXES, DocumentPath, collect_paths, document_id
 from kmgraph.records import (
+    Affiliation,
     ConceptHit,
+    Funder,
     LinkKind,
     Marker,
     Mention,
@@ -86,6 +89,8 @@ class Extraction:
     concepts: tuple[ConceptHit, ...]
     organisations: tuple[OrganisationHit, ...]
     organisation_candidates: tuple[OrganisationCandidate, ...] = ()
+    funders: tuple[Funder, ...] = ()
+    affiliations: tuple[Affiliation, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract of ``kmgraph extract`` (see ``docs/extract-json.md``)."""
@@ -144,6 +149,21 @@ class Extraction:
             "organisation_candidates": [
                 {"name": c.name, "line": c.line, "count": c.count} for c in self.organisation_candidates
             ],
+            "funders": [
+                {
+                    "name": f.name,
+                    "id": f.id,
+                    "source": f.source,
+                    "line": f.line,
+                    "sentence": f.sentence or None,
+                    "funded": f.funded,
+                    "funded_id": f.funded_id,
+                }
+                for f in self.funders
+            ],
+            "affiliations": [
+                {"author": a.author, "name": a.name, "id": a.id, "source": a.source} for a in self.affiliations
+            ],
         }
 
 
@@ -198,7 +218,8 @@ def _attach_link(fields: dict[str, Any], links: Sequence[RawLink]) -> None:
 
 
 def extract_document(doc: SourceDocument, *, parser: Parser | None = None) -> Extraction:
-    """Extract references, markers, mentions, concepts and organisations from a document.
+    """Extract references, markers, mentions, concepts, organisations, funders and
+    author affiliations from a document.
 
     Args:
         doc: A document from :func:`kmgraph.ingest.read_document`.
@@ -235,6 +256,13 @@ def extract_document(doc: SourceDocument, *, parser: Parser | None = None) -> Ex
     concepts = tagger.concepts(lines)
     organisations = tagger.organisations(lines)
     candidates = tagger.organisation_candidates(lines, organisations)
+    funders = find_funders(lines, tagger)
+    known = {f.id or f.name for f in funders}
+    for value in doc.metadata.funders:
+        for funder in funders_in(value, "metadata", tagger):
+            if (funder.id or funder.name) not in known:
+                known.add(funder.id or funder.name)
+                funders.append(funder)
     return Extraction(
         document=doc,
         references=tuple(references),
@@ -244,6 +272,8 @@ def extract_document(doc: SourceDocument, *, parser: Parser | None = None) -> Ex
         concepts=tuple(concepts),
         organisations=tuple(organisations),
         organisation_candidates=tuple(candidates),
+        funders=tuple(funders),
+        affiliations=tuple(affiliations_in(doc.metadata.affiliations, "metadata", tagger)),
     )
 
 

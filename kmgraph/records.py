@@ -23,6 +23,8 @@ __all__ = [
     "ConceptHit",
     "OrganisationHit",
     "OrganisationCandidate",
+    "Funder",
+    "Affiliation",
 ]
 
 
@@ -79,7 +81,12 @@ class RawLink:
 
 @dataclass(frozen=True)
 class DocumentMetadata:
-    """A document's own bibliographic metadata, as far as the document states it."""
+    """A document's own bibliographic metadata, as far as the document states it.
+
+    ``funders`` are the funders the metadata names, as written (a name, a list of names
+    or a funding statement); ``affiliations`` pairs an author, as written in ``authors``,
+    with the organisations the metadata gives for that author, in document order.
+    """
 
     title: str | None = None
     publisher: str | None = None
@@ -88,6 +95,8 @@ class DocumentMetadata:
     authors: tuple[str, ...] = ()
     language: str | None = None
     description: str | None = None
+    funders: tuple[str, ...] = ()
+    affiliations: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -233,3 +242,46 @@ class OrganisationCandidate:
     name: str
     line: int
     count: int = 1
+
+
+@dataclass(frozen=True)
+class Funder:
+    """An organisation a document says funds its subject.
+
+    Attributes:
+        name: The funder as written ("Research England", "ESRC").
+        id: Its register id when the name, an alias or an acronym is in the register.
+        source: Where it was found: ``text`` (a funding sentence or a Funding /
+            Acknowledgements section), ``metadata`` (meta tags, JSON-LD, front matter) or
+            ``bibtex`` (a ``funding`` field of the document's store entry).
+        line: The line of the funding statement (text only).
+        sentence: The funding statement (text only).
+        funded: What the statement says is funded ("UPEN Programmes"), when it names it.
+        funded_id: The register id of ``funded`` when it is exactly a registered
+            organisation (then that organisation, not the document, is the one funded).
+    """
+
+    name: str
+    id: str | None
+    source: str
+    line: int | None = None
+    sentence: str = ""
+    funded: str | None = None
+    funded_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Affiliation:
+    """An organisation a document's metadata gives for one of its authors.
+
+    Attributes:
+        author: The author as the metadata names them.
+        name: The organisation as written.
+        id: Its register id when it is, or names, a registered organisation.
+        source: ``metadata`` (meta tags, JSON-LD, front matter) or ``bibtex``.
+    """
+
+    author: str
+    name: str
+    id: str | None
+    source: str

@@ -26,6 +26,9 @@ def test_readme_opens_with_two_commands_and_ci_runs_the_second() -> None:
 def test_every_key_of_the_extract_json_is_documented() -> None:
     doc = (ROOT / "docs" / "extract-json.md").read_text(encoding="utf-8")
     data = extract(FIXTURES / "documents" / "apa7-blog-post.md").to_dict()
+    funded = extract(FIXTURES / "ingest" / "funded_article.html").to_dict()
+    assert funded["funders"] and funded["affiliations"]
+    data.update(funders=funded["funders"], affiliations=funded["affiliations"])
 
     def keys(value, prefix=""):
         if isinstance(value, dict):

@@ -163,6 +163,12 @@ def extract(file: str, fmt: str, model_path: str | None) -> None:
     click.echo("Organisations: " + (", ".join(f"{o['name']} ({o['count']})" for o in d["organisations"]) or "none"))
     if d["organisation_candidates"]:
         click.echo("Not in the register: " + ", ".join(c["name"] for c in d["organisation_candidates"]))
+    for f in d["funders"]:
+        where = f"{doc['path']}:{f['line']}" if f["line"] else f["source"]
+        what = f" (funds {f['funded']})" if f["funded"] else ""
+        click.echo(f"Funder: {f['name']}{' [' + f['id'] + ']' if f['id'] else ''}{what}  {where}")
+    for a in d["affiliations"]:
+        click.echo(f"Affiliation: {a['author']}: {a['name']}{' [' + a['id'] + ']' if a['id'] else ''}")
 
 
 # ingest ----------------------------------------------------------------------------

@@ -329,7 +329,7 @@ def query() -> None:
 
 @query.command("sources", epilog=GRAPH_EXIT_CODES)
 @click.option("--concept", help="About this concept (label, acronym or id) or a narrower one.")
-@click.option("--organisation", "--organization", "organisation", help="Published, created or named by it (or a part of it).")
+@click.option("--organisation", "--organization", "organisation", help="Published, created, named or funded by it (or a part of it).")
 @click.option("--author", help="Created by this person or organisation.")
 @click.option("--year", help="A year or a range: 2010..2020, 2010.., ..2020.")
 @click.option("--sources/--works", "only", default=None, help="Only ingested documents, or only cited works.")
@@ -387,15 +387,16 @@ def query_concepts(everything: bool, graph_path: str, fmt: str) -> None:
 @ENDPOINT_OPTION
 @FORMAT_OPTION
 def query_organisations(everything: bool, graph_path: str, fmt: str) -> None:
-    """Organisations with the documents naming them and the works they published or wrote."""
+    """Organisations with the documents naming them, the works they published or wrote,
+    the sources they fund and the authors they employ."""
     from kmgraph.graph.query import organisations
 
     rows = organisations(_load(graph_path), all_organisations=everything)
     _emit(
         [asdict(r) for r in rows],
-        ["id", "label", "registered", "documents", "occurrences", "published", "created"],
+        ["id", "label", "registered", "documents", "occurrences", "published", "created", "funded", "members"],
         fmt,
-        [None, 50, None, None, None, None, None],
+        [None, 50, None, None, None, None, None, None, None],
     )
 
 

@@ -19,8 +19,10 @@ The graph is a dataset of named graphs, which carry the provenance:
     typed citations (``cito:Citation``, and ``cito:citesAsRecommendedReading`` for a
     "Further reading" list), in-text markers (``c4o:InTextReferencePointer`` with the
     sentence as context), concepts (``dcterms:subject``) and organisations
-    (``kmg:mentions``) with their counts (``kmg:Occurrence``), and works named in prose
-    (``kmg:mentions``).
+    (``kmg:mentions``) with their counts (``kmg:Occurrence``), works named in prose
+    (``kmg:mentions``), funders (``frapo:isFundedBy``, the funder a
+    ``frapo:FundingAgency``) and the affiliations of the document's authors
+    (``org:memberOf``), from the text, the metadata and the document's store entry.
 ``graph:provenance``
     One ``prov:Entity`` per document graph: the document it was derived from, its path,
     the SHA-256 of the document's bytes and of the store entries it depends on, and the
@@ -84,6 +86,7 @@ from kmgraph.ontology.namespaces import (
     CITO,
     CONCEPT,
     FABIO,
+    FRAPO,
     GRAPH,
     KMG,
     OCCURRENCE,
@@ -966,8 +969,10 @@ def _document_graph(
     index: MatchIndex,
     titles: Mapping[str, str],
     cited_here: set[str],
+    entry: _Entry | None = None,
 ) -> None:
-    """Describe what the extractor found in one document (see the module docstring)."""
+    """Describe what the extractor found in one document (see the module docstring);
+    ``entry`` is the document's store entry (its ``funding`` and ``affiliation`` fields)."""
     from kmgraph.references.extract import find_reference_entries
 
     add = out.append
@@ -1050,7 +1055,59 @@ def _document_graph(
         _describe_work(out, work, mention.type, fields, agents)
         add((work, _KMG_LINE, _int(mention.line)))
         add((src, _KMG_MENTIONS, work))
+    _funding(out, src, extraction, entry, agents)
     agents.describe(out)
+
+
+_FUNDED_BY = _n(FRAPO.isFundedBy)
+_FUNDING_AGENCY = _n(FRAPO.FundingAgency)
+_MEMBER_OF = _n(ORG.memberOf)
+_THESES = frozenset({"thesis", "phdthesis", "mastersthesis"})
+
+
+def _entry_funding(entry: _Entry) -> tuple[list[Any], list[Any]]:
+    """Funders and affiliations of a document's own store entry: its ``funding`` (or
+    ``funder``) field, and its ``affiliation`` (``affiliations``; ``institution`` of a
+    thesis) field, one affiliation per author separated by "and", or one for one author."""
+    from kmgraph.ontology.funding import affiliations_in, funders_in
+
+    raw = {name: latex_unescape(value) for name, value in json.loads(entry.part)[2]}
+    funders = [f for name in ("funding", "funder") if raw.get(name) for f in funders_in(raw[name], "bibtex")]
+    value = raw.get("affiliation") or raw.get("affiliations") or (raw.get("institution") if entry.entry_type in _THESES else None)
+    authors = [str(a) for a in entry.fields.get("author") or ()]
+    pairs: list[tuple[str, list[str]]] = []
+    if value and len(authors) == 1:
+        pairs = [(authors[0], [value])]
+    elif value:
+        parts = re.split(r"\s+and\s+", value.strip())
+        if len(parts) == len(authors):
+            pairs = [(author, [part]) for author, part in zip(authors, parts, strict=True)]
+    return funders, affiliations_in(pairs, "bibtex")
+
+
+def _funding(out: list[Triple], src: str, extraction: Any, entry: _Entry | None, agents: _Agents) -> None:
+    """``frapo:isFundedBy`` from what is funded (the document, or the registered
+    organisation a statement says is funded) to each funder, typed ``frapo:FundingAgency``;
+    ``org:memberOf`` from each of the document's authors to their affiliations."""
+    funders = list(getattr(extraction, "funders", ()))
+    affiliations = list(getattr(extraction, "affiliations", ()))
+    if entry is not None:
+        more_funders, more_affiliations = _entry_funding(entry)
+        funders += more_funders
+        affiliations += more_affiliations
+    add = out.append
+    for funder in funders:
+        who = _n(ORGID[funder.id]) if funder.id else agents.organisation(funder.name)
+        add((_n(ORGID[funder.funded_id]) if funder.funded_id else src, _FUNDED_BY, who))
+        add((who, _A, _FUNDING_AGENCY))
+    if not affiliations or entry is None:
+        return
+    # Only the document's authors as its store entry names them (described in graph:store).
+    people = {_author_of(" ".join(str(a).split()))[0] for a in entry.fields.get("author") or ()}
+    for affiliation in affiliations:
+        person = _author_of(" ".join(affiliation.author.split()))[0]
+        if person in people and person.startswith(f"<{PERSON}"):
+            add((person, _MEMBER_OF, _n(ORGID[affiliation.id]) if affiliation.id else agents.organisation(affiliation.name)))
 
 
 # Every match of _RECOMMENDED contains one of these, in lower case, unless the text has one
@@ -1309,7 +1366,7 @@ def _render_batch(batch: list[str]) -> list[tuple[str, Any, str | None]]:
                 out.append((key, None, f"{e.document}: cannot be read ({exc.message}); described from the store alone"))
                 continue
         triples: list[Triple] = []
-        _document_graph(triples, key, extraction, work["index"], work["titles"], set(work["cited_index"].get(key, ())))
+        _document_graph(triples, key, extraction, work["index"], work["titles"], set(work["cited_index"].get(key, ())), e)
         out.append((key, render(str(source_graph_id(key)), triples), None))
     return out
 

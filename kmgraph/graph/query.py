@@ -380,8 +380,8 @@ def sources(
     Args:
         graph: The graph.
         concept: Only works about this concept or a narrower one.
-        organisation: Only works published, created or mentioned by this organisation
-            or one of its sub-organisations.
+        organisation: Only works published, created, mentioned or funded by this
+            organisation or one of its sub-organisations.
         author: Only works created by this person or organisation.
         years: Inclusive range ``(from, to)``; either end may be None.
         kind: ``source`` (ingested documents) or ``work`` (cited works) only.
@@ -405,7 +405,7 @@ def sources(
         keep(u for u, v, t in view.edges(keys=True) if t == "subject" and v in targets)
     if organisation is not None:
         targets = {str(o) for o in _sub_organisations(graph, resolve(graph, organisation, ["organisation"]))}
-        keep(u for u, v, t in view.edges(keys=True) if t in ("publisher", "creator", "mentions") and v in targets)
+        keep(u for u, v, t in view.edges(keys=True) if t in ("publisher", "creator", "mentions", "funded_by") and v in targets)
     if author is not None:
         who = str(resolve(graph, author, ["person", "organisation"]))
         keep(u for u, v, t in view.edges(keys=True) if t == "creator" and v == who)
@@ -534,6 +534,8 @@ class OrganisationCount:
         occurrences: Times the tagger found it, over all documents.
         published: Works it published.
         created: Works it is a creator of.
+        funded: Sources (or organisations) it funds (``frapo:isFundedBy``).
+        members: People whose affiliation it is (``org:memberOf``).
     """
 
     id: str
@@ -543,6 +545,8 @@ class OrganisationCount:
     occurrences: int
     published: int
     created: int
+    funded: int = 0
+    members: int = 0
 
 
 def organisations(graph: Graph, *, all_organisations: bool = False) -> list[OrganisationCount]:
@@ -560,7 +564,9 @@ def organisations(graph: Graph, *, all_organisations: bool = False) -> list[Orga
         documents = len(set(graph.subjects(KMG.mentions, o)))
         published = len(set(graph.subjects(DCTERMS.publisher, o)))
         created = len(set(graph.subjects(DCTERMS.creator, o)))
-        if not (documents or published or created or all_organisations):
+        funded = len(set(graph.subjects(FRAPO.isFundedBy, o)))
+        members = len(set(graph.subjects(ORG.memberOf, o)))
+        if not (documents or published or created or funded or members or all_organisations):
             continue
         kind = node_kind(graph, o)
         if kind != "organisation":
@@ -575,9 +581,11 @@ def organisations(graph: Graph, *, all_organisations: bool = False) -> list[Orga
                 occurrences=totals.get(o, (set(), 0))[1],
                 published=published,
                 created=created,
+                funded=funded,
+                members=members,
             )
         )
-    return sorted(rows, key=lambda r: (-(r.documents + r.published + r.created), -r.occurrences, r.label))
+    return sorted(rows, key=lambda r: (-(r.documents + r.published + r.created + r.funded + r.members), -r.occurrences, r.label))
 
 
 # --------------------------------------------------------------------------- related

@@ -18,6 +18,8 @@ creator            work -> person/org       ``dcterms:creator``
 publisher          work -> organisation     ``dcterms:publisher``
 subject            work -> concept          ``dcterms:subject`` (weight = count)
 mentions           source -> org/work       ``kmg:mentions`` (weight = count)
+funded_by          work/org -> organisation ``frapo:isFundedBy``
+member_of          person -> organisation   ``org:memberOf``
 broader            concept -> concept       ``skos:broader``
 part_of            org -> org               ``org:subOrganizationOf``
 =================  =======================  ==============================
@@ -42,7 +44,7 @@ import networkx as nx
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, SKOS
 
-from kmgraph.ontology.namespaces import AGENT, CITO, CONCEPT, FABIO, KMG, ORGID, PERSON, WORK
+from kmgraph.ontology.namespaces import AGENT, CITO, CONCEPT, FABIO, FRAPO, KMG, ORGID, PERSON, WORK
 
 __all__ = ["EDGE_LABELS", "NODE_TYPES", "node_kind", "to_networkx"]
 
@@ -55,6 +57,8 @@ EDGE_LABELS: dict[str, tuple[str, str]] = {
     "publisher": ("was published by", "published"),
     "subject": ("is about", "is the subject of"),
     "mentions": ("mentions", "is mentioned by"),
+    "funded_by": ("is funded by", "funds"),
+    "member_of": ("is a member of", "has member"),
     "broader": ("is narrower than", "is broader than"),
     "part_of": ("is part of", "has part"),
 }
@@ -186,6 +190,13 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
             if ks not in ("source", "work") or ko is None:
                 continue
             edges.append((s, o, edge_type, counts.get((s, o), 1)))
+    for predicate, edge_type, subjects in (
+        (FRAPO.isFundedBy, "funded_by", ("source", "work", "organisation")),
+        (ORG.memberOf, "member_of", ("person",)),
+    ):
+        for s, o in graph.subject_objects(predicate):
+            if kind_of(s) in subjects and kind_of(o) == "organisation":
+                edges.append((s, o, edge_type, 1))
     present = set(kinds)
     for s, o in graph.subject_objects(SKOS.broader):
         if s in present and o in present:

@@ -16,7 +16,10 @@ Links: ``a[href]`` (text: the element's text) and ``img[src]`` (text: ``alt``).
 
 Metadata, by precedence: Highwire ``citation_*`` > Dublin Core (``DC.``/``dc.``/``dcterms.``)
 > JSON-LD (``Article``, ``ScholarlyArticle``, ``Report``, ``WebPage``, ``CreativeWork``, …)
-> OpenGraph (``og:``) > ``<title>``. Malformed JSON-LD is a warning.
+> OpenGraph (``og:``) > ``<title>``. Malformed JSON-LD is a warning. Funders: every
+``citation_funder`` tag and the JSON-LD ``funder`` and ``funding`` (a Grant's ``funder``).
+Author affiliations: the ``citation_author_institution`` (or ``_affiliation``) tags after
+each ``citation_author``, else the JSON-LD authors' ``affiliation``.
 """
 
 from __future__ import annotations
@@ -239,7 +242,8 @@ def _jsonld(root: Any, warnings: list[str]) -> dict[str, Any]:
     if not candidates:
         return {}
     best = min(candidates, key=rank)
-    authors = [a for a in (_name(x, ids) for x in _as_list(best.get("author") or best.get("creator"))) if a]
+    people = _as_list(best.get("author") or best.get("creator"))
+    authors = [a for a in (_name(x, ids) for x in people) if a]
     url = best.get("url")
     return {
         "title": _name(best.get("headline") or best.get("name"), ids),
@@ -249,7 +253,44 @@ def _jsonld(root: Any, warnings: list[str]) -> dict[str, Any]:
         "url": url if isinstance(url, str) else None,
         "description": _name(best.get("description"), ids),
         "language": _name(best.get("inLanguage"), ids),
+        "funders": _names([*_as_list(best.get("funder")), *(g for grant in _as_list(best.get("funding")) for g in _grant_funders(grant, ids))], ids),
+        "affiliations": [(a, tuple(orgs)) for a, orgs in ((_name(x, ids), _affiliations(x, ids)) for x in people) if a and orgs],
     }
+
+
+def _names(values: list[Any], ids: dict[str, dict[str, Any]]) -> list[str]:
+    """The name of each value (a string, a node or a reference to one), without repeats."""
+    return list(dict.fromkeys(n for n in (_name(v, ids) for v in values) if n))
+
+
+def _grant_funders(grant: Any, ids: dict[str, dict[str, Any]]) -> list[Any]:
+    """The funders of a schema.org Grant (``funding``), followed by reference."""
+    if isinstance(grant, dict) and "@id" in grant and len(grant) == 1:
+        grant = ids.get(grant["@id"], grant)
+    return _as_list(grant.get("funder")) if isinstance(grant, dict) else []
+
+
+def _affiliations(author: Any, ids: dict[str, dict[str, Any]]) -> list[str]:
+    """The names of a JSON-LD author's ``affiliation`` (one or a list)."""
+    if isinstance(author, dict) and "@id" in author and len(author) == 1:
+        author = ids.get(author["@id"], author)
+    return _names(_as_list(author.get("affiliation")), ids) if isinstance(author, dict) else []
+
+
+def _highwire_affiliations(root: Any) -> list[tuple[str, tuple[str, ...]]]:
+    """Each ``citation_author`` with the ``citation_author_institution`` (or
+    ``_affiliation``) tags that follow it, before the next author."""
+    pairs: list[tuple[str, list[str]]] = []
+    for el in root.iter("meta"):
+        key = (el.get("name") or el.get("property") or "").strip().lower()
+        content = _norm(el.get("content") or "")
+        if not content:
+            continue
+        if key == "citation_author":
+            pairs.append((content, []))
+        elif key in ("citation_author_institution", "citation_author_affiliation") and pairs:
+            pairs[-1][1].append(content)
+    return [(author, tuple(orgs)) for author, orgs in pairs if orgs]
 
 
 def _doi_url(doi: str) -> str:
@@ -326,6 +367,8 @@ def html_metadata(root: Any, warnings: list[str]) -> DocumentMetadata:
         ),
         language=first(lang and lang.strip(), m("citation_language"), m("dc.language"), ld.get("language")),
         description=first(m("dc.description"), ld.get("description"), m("og:description"), m("description")),
+        funders=tuple(dict.fromkeys([*meta.get("citation_funder", ()), *ld.get("funders", ())])),
+        affiliations=tuple(_highwire_affiliations(root) or ld.get("affiliations") or ()),
     )
 
 

@@ -73,8 +73,39 @@ def _authors(value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _named(value: Any) -> list[str]:
+    """Names in a front-matter value: a string, a mapping with ``name``, or a list of them."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("name") or item.get("funder") or item.get("display_name")
+        s = _str(item) if not isinstance(item, (list, tuple, dict)) else None
+        if s:
+            out.append(s)
+    return out
+
+
+def _affiliations(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(author, affiliations) for each author given as a mapping with ``affiliation(s)``
+    or ``institution``."""
+    out = []
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        if not isinstance(item, dict):
+            continue
+        name = _str(item.get("name") or item.get("display_name"))
+        orgs = _named(item.get("affiliation") or item.get("affiliations") or item.get("institution") or [])
+        if name and orgs:
+            out.append((name, tuple(orgs)))
+    return tuple(out)
+
+
 def front_matter_metadata(fm: dict[str, Any]) -> DocumentMetadata:
     """Document metadata from YAML front matter (Jekyll, Hugo, Quarto keys).
+
+    Funders from ``funder``, ``funders`` or ``funding`` (a name, a statement, a list, or
+    mappings with ``name``/``funder``); affiliations from authors given as mappings
+    (``author: [{name: …, affiliation: …}]``, ``affiliations`` or ``institution``).
 
     >>> front_matter_metadata({"title": "KMb 101", "author": ["A. Smith", "B. Jones"]}).authors
     ('A. Smith', 'B. Jones')
@@ -96,6 +127,8 @@ def front_matter_metadata(fm: dict[str, Any]) -> DocumentMetadata:
         authors=_authors(first("authors", "author")),
         language=_str(first("lang", "language")),
         description=_str(first("description", "abstract", "summary")),
+        funders=tuple(dict.fromkeys(n for key in ("funder", "funders", "funding") for n in _named(low.get(key) or []))),
+        affiliations=_affiliations(first("authors", "author")),
     )
 
 

@@ -663,6 +663,27 @@ class Tagger:
             )
         return sorted(hits, key=lambda h: (-h.count, h.name))
 
+    def organisation_spans(self, text: str) -> list[tuple[int, int, str]]:
+        """Where one text names registered organisations, for readers of phrases
+        (:mod:`kmgraph.ontology.funding`): the same matching as :meth:`organisations`.
+
+        Args:
+            text: One line or paragraph.
+
+        Returns:
+            ``(start, end, register id)`` per name, character offsets into ``text``, in order.
+
+        >>> Tagger().organisation_spans("funded by Research England, UKRI and ESRC")
+        [(10, 26, 'research-england'), (28, 32, 'ukri'), (37, 41, 'esrc')]
+        """
+        lines = (Line(text, 1),)
+        tokens, stream, matches = self._organisation_matches(lines)
+        spans = []
+        for match in matches:
+            first, last = self._span(tokens, stream, match)
+            spans.append((tokens[first].start, tokens[last].end, str(match.pattern.target)))
+        return spans
+
     def organisation_candidates(
         self, lines: Iterable[Line], hits: Iterable[OrganisationHit] = ()
     ) -> list[OrganisationCandidate]:

@@ -69,6 +69,13 @@ def test_extract_text(runner: CliRunner) -> None:
     assert "ieee-slides.txt:8" in out
 
 
+def test_extract_text_lists_funders_and_affiliations(runner: CliRunner) -> None:
+    out = run(runner, "extract", str(FIXTURES / "ingest" / "funded_note.md"), "--format", "text").stdout
+    assert "Funder: Nuffield Foundation [nuffield-foundation] (funds The network)  " in out
+    assert "Funder: Harbour Light Foundation  metadata" in out
+    assert "Affiliation: Tom Evans: Cardiff University [cardiff-university]" in out
+
+
 def test_extract_missing_file_is_one_line_with_exit_3(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["extract", str(tmp_path / "nope.md")])
     assert result.exit_code == 3

@@ -35,7 +35,7 @@ def test_iri_patterns_and_prefixes() -> None:
 
 def test_every_term_used_by_the_shapes_is_known() -> None:
     shapes = Graph().parse(data_dir() / "shapes.ttl", format="turtle")
-    classes = {KMG: KMG, FABIO: FABIO, CITO: CITO, BIRO: BIRO, C4O: C4O, BIBO: BIBO}
+    classes = {KMG: KMG, FABIO: FABIO, CITO: CITO, BIRO: BIRO, C4O: C4O, BIBO: BIBO, FRAPO: FRAPO}
     for term in {t for triple in shapes for t in triple if isinstance(t, URIRef)}:
         for namespace in classes:
             if str(term).startswith(str(namespace._NS)):
