@@ -175,7 +175,7 @@ def graph_build(store_path: str, graph_path: str, full: bool, fmt: str) -> None:
         click.echo(f"kmgraph: warning: {warning}", err=True)
     click.echo(
         f"{len(report.documents)} documents ({len(report.extracted)} extracted, {len(report.reused)} unchanged, "
-        f"{len(report.missing)} not found on disk), {report.quads} statements"
+        f"{len(report.missing)} missing or unreadable), {report.quads} statements"
         + (f", {report.link_checks} link verdicts" if report.link_checks else "")
         + f" -> {graph_path}"
     )

@@ -353,7 +353,7 @@ class BuildReport:
         documents: Store keys of the ingested documents, sorted.
         extracted: Keys whose document was (re-)extracted this time.
         reused: Keys whose named graph was kept from the previous build.
-        missing: Keys whose document is not on disk (described from the store alone).
+        missing: Keys whose document is not on disk or cannot be read (described from the store alone).
         dropped: Keys whose graph was in the previous build but not in the store now.
         warnings: One line each (a document that cannot be read, a duplicate key ...).
         quads: Number of statements in the dataset.

@@ -47,7 +47,7 @@ def built(in_examples: Path) -> Path:
 
 def test_build_reports_and_saves(in_examples: Path) -> None:
     first = run("graph", "build", "--store", "refs")
-    assert first.output.startswith("3 documents (3 extracted, 0 unchanged, 0 not found on disk)")
+    assert first.output.startswith("3 documents (3 extracted, 0 unchanged, 0 missing or unreadable)")
     saved = in_examples / ".kmgraph" / "graph.nq"
     text = saved.read_text(encoding="utf-8")
     second = json.loads(run("graph", "build", "--store", "refs", "--format", "json").output)
