@@ -1071,6 +1071,8 @@ def _entry_funding(entry: _Entry) -> tuple[list[Any], list[Any]]:
     thesis) field, one affiliation per author separated by "and", or one for one author."""
     from kmgraph.ontology.funding import affiliations_in, funders_in
 
+    if not any(f'["{name}' in entry.part for name in ("fund", "affiliation", "institution")):
+        return [], []  # most entries: no such field, and their JSON is not parsed
     raw = {name: latex_unescape(value) for name, value in json.loads(entry.part)[2]}
     funders = [f for name in ("funding", "funder") if raw.get(name) for f in funders_in(raw[name], "bibtex")]
     value = raw.get("affiliation") or raw.get("affiliations") or (raw.get("institution") if entry.entry_type in _THESES else None)
