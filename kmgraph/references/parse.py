@@ -1218,7 +1218,7 @@ def _year_value(date: str) -> str:
 def _latin_share(s: str) -> float:
     if s.isascii():
         return 1.0 if any(c.isalpha() for c in s) else 0.0
-    letters = sum(1 for c in s if c.isalpha())
+    letters = sum(map(str.isalpha, s))
     if not letters:
         return 0.0
     return 1.0 - len(_NON_LATIN_LETTER.findall(s)) / letters

@@ -372,7 +372,7 @@ def _token_features_of(token: str, key: str, shape: str, core: tuple[str, ...]) 
             feats.append("DATEISH")
         if "(" in token and _RE_YEAR.search(token):
             feats.append("paren")
-    elif _RE_ROMAN.match(key) and key:
+    elif key and not key.strip("ivxlcdm") and _RE_ROMAN.match(key):
         feats.append("ROMAN")
     first, last = token[0], token[-1]
     if first in _OPENERS:
