@@ -40,7 +40,9 @@ know are dropped there; a reference then costs a few tuple concatenations per to
 Most tokens of a new reference are new to the cache (title words, names), so the first
 computation is kept cheap too: the lexicon key, shape, dictionary classes and core
 features are computed once per token and shared by its own features, its four window
-views and its facts; the shape is one ``str.translate``; each regular expression is
+views and its facts; the window views of the recurring core features (shape, class,
+flags) are kept once per combination, and the token's own "k=" view only built when
+the model knows it; the shape is one ``str.translate``; each regular expression is
 only tried when a cheap test shows it can match. When tagging, the kept features are
 UTF-8 bytes, which python-crfsuite passes to CRFsuite without encoding them.
 """
@@ -215,6 +217,13 @@ _RE_INITIAL = re.compile(r"^\(?(?:[A-ZÀ-ÖØ-Þ][a-z]?\.-?)+,?;?$|^[A-Z]{1,3},?
 _RE_DATEISH = re.compile(r"^\(?\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 
 
+_DASHES = ("-", "–", "—", "‐", "‑")  # a page range has one of these (``_RE_PAGE_RANGE``)
+
+
+def _has_dash(token: str) -> bool:
+    return any(d in token for d in _DASHES)
+
+
 def lexicon_key(token: str) -> str:
     """The lower-cased, punctuation-stripped form used for dictionary lookups."""
     return token.strip(_PUNCT_STRIP).lower()
@@ -266,7 +275,7 @@ def _core_of(token: str, key: str, shape: str) -> tuple[str, ...]:
     feats = [f"k={key}", f"ss={_short_shape(shape)}", f"e={_char_class(token[-1])}"]
     if token[0] in _OPENERS:
         feats.append(f"o={token[0]}")
-    if "d" in shape and _RE_YEAR.search(token) and not _RE_PAGE_RANGE.match(token):
+    if "d" in shape and _RE_YEAR.search(token) and not (_has_dash(token) and _RE_PAGE_RANGE.match(token)):
         feats.append("YEAR")
     if "X" in shape and _RE_INITIAL.match(token):
         feats.append("INI")
@@ -333,7 +342,7 @@ def _token_features_of(token: str, key: str, shape: str, core: tuple[str, ...]) 
         if upper or lower:
             if not lower:
                 feats.append("cap=all" if upper > 1 else "cap=one")
-            elif shape[min(i for i in (shape.find("X"), shape.find("x")) if i >= 0)] == "X":
+            elif upper and shape.find("X") < shape.find("x"):  # the first letter is a capital
                 feats.append("cap=init")
             elif not upper:
                 feats.append("cap=low")
@@ -358,15 +367,16 @@ def _token_features_of(token: str, key: str, shape: str, core: tuple[str, ...]) 
         feats.append(f"nd={min(digits, 5)}")
         if digits == len(key):
             feats.append("alldig")
-        if _RE_PAGE_RANGE.match(token):
+        if _has_dash(token) and _RE_PAGE_RANGE.match(token):
             feats.append("PAGES")
-        if _RE_VOL_ISSUE.match(token):
-            feats.append("VOLISS")
-        if _RE_VOL_ISSUE_PAGES.match(token):
-            feats.append("VOLISSPG")
+        if "(" in token:
+            if _RE_VOL_ISSUE.match(token):
+                feats.append("VOLISS")
+            if ":" in token and _RE_VOL_ISSUE_PAGES.match(token):
+                feats.append("VOLISSPG")
         if _RE_ORDINAL.match(token):
             feats.append("ORD")
-        if _RE_ISBN.match(token.replace("ISBN", "")):
+        if digits >= 9 and _RE_ISBN.match(token.replace("ISBN", "")):  # ten digits, or nine and an X
             feats.append("ISBN")
         if _RE_DATEISH.match(token):
             feats.append("DATEISH")
@@ -520,6 +530,11 @@ class FeatureExtractor:
         self._known_bytes = None if known is None else {a: a.encode() for a in known}
         self._ctx: dict[tuple, tuple] = {}
         self._tok: dict[str, tuple] = {}
+        self._views: dict[tuple[str, ...], tuple] = {}
+        # The "k=..." features that some neighbour's view (e.g. "-1:k=...") keeps.
+        self._window_keys = frozenset(
+            f for off, _, f in (a.partition(":") for a in known or ()) if off in _OFFSET_PREFIXES and f[:2] == "k="
+        )
         self._bos = self._keep(["BOS"])
         self._eos = self._keep(["EOS"])
 
@@ -527,6 +542,7 @@ class FeatureExtractor:
         """Forget every cached token (the benchmark's "cold" runs; memory)."""
         self._ctx.clear()
         self._tok.clear()
+        self._views.clear()
         for fn in (_core, token_features, _info, _is_container_cue):
             fn.cache_clear()
 
@@ -552,15 +568,35 @@ class FeatureExtractor:
         keep = self._keep
         out = (
             keep(["bias", *_token_features_of(token, key, shape, core), *lx, *["0:" + d for d in dom]]),
-            keep(["-2:" + f for f in core]),
-            keep(["-1:" + f for f in (*core, *dom)]),
-            keep(["1:" + f for f in (*core, *dom)]),
-            keep(["2:" + f for f in core]),
+            *self._window_views(core, dom),
             _info_of(token, core),
         )
         if lex is None and len(self._tok) < 300_000:
             self._tok[token] = out
         return out
+
+    def _window_views(self, core: tuple[str, ...], dom: list[str]) -> tuple[tuple, ...]:
+        """What the neighbours at -2, -1, +1 and +2 see of a token: its core features
+        (and at ±1 its dominant dictionary classes) prefixed with the offset, kept."""
+        keep = self._keep
+        if self._known_bytes is None or dom:
+            return (
+                keep(["-2:" + f for f in core]),
+                keep(["-1:" + f for f in (*core, *dom)]),
+                keep(["1:" + f for f in (*core, *dom)]),
+                keep(["2:" + f for f in core]),
+            )
+        # core[0] is the token's "k=" feature; the rest (shape, class, flags) recurs, so
+        # its views are kept once per combination.
+        rest = core[1:]
+        views = self._views.get(rest)
+        if views is None:
+            views = tuple(keep([p + f for f in rest]) for p in _OFFSET_PREFIXES_COLON)
+            if len(self._views) < 100_000:
+                self._views[rest] = views
+        if core[0] in self._window_keys:
+            views = tuple(keep([p + core[0]]) + v for p, v in zip(_OFFSET_PREFIXES_COLON, views, strict=True))
+        return views
 
     def _ctx_of(self, key: tuple) -> tuple[str, ...]:
         got = self._ctx.get(key)
@@ -677,6 +713,9 @@ class FeatureExtractor:
                 after_eds = True
         return feats
 
+
+_OFFSET_PREFIXES = ("-2", "-1", "1", "2")
+_OFFSET_PREFIXES_COLON = tuple(p + ":" for p in _OFFSET_PREFIXES)
 
 # Per-token facts the sequence pass needs (cached: a pure function of the token string).
 _I_YEAR, _I_VOL, _I_PAGE, _I_OPENQ, _I_CLOSEQ, _I_SHORT, _I_DEPTH, _I_CEND, _I_IN, _I_ED = range(10)
