@@ -1202,14 +1202,19 @@ def _clean(text: str) -> str:
     return _SPACES.sub(" ", s).strip()
 
 
+_RE_ND_START = re.compile(r"^n\.\s?d\.")
+_RE_YEAR_MONTH = re.compile(rf"^({_YEAR}[a-z]?),\s*{_MONTH}")
+_RE_MONTH_YEAR = re.compile(rf"^{_MONTH}\s+(?:\d{{1,2}},?\s+)?({_YEAR})$")
+
+
 def _year_value(date: str) -> str:
     date = date.strip()
-    if re.match(r"^n\.\s?d\.", date):
+    if _RE_ND_START.match(date):
         return "n.d." + date[date.index("d.") + 2 :].lstrip("-")
-    m = re.match(rf"^({_YEAR}[a-z]?),\s*{_MONTH}", date)
+    m = _RE_YEAR_MONTH.match(date)
     if m:
         return m.group(1)
-    m = re.match(rf"^{_MONTH}\s+(?:\d{{1,2}},?\s+)?({_YEAR})$", date)
+    m = _RE_MONTH_YEAR.match(date)
     if m:
         return m.group(1)
     return date

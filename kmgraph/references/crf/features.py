@@ -247,7 +247,9 @@ def _shape(token: str) -> str:
     return token.translate(_SHAPE)
 
 
+@lru_cache(maxsize=100_000)
 def _short_shape(shape: str) -> str:
+    """The shape with runs of one character collapsed (shapes recur: cached)."""
     out: list[str] = []
     for c in shape:
         if not out or out[-1] != c:
@@ -531,6 +533,7 @@ class FeatureExtractor:
         self._ctx: dict[tuple, tuple] = {}
         self._tok: dict[str, tuple] = {}
         self._views: dict[tuple[str, ...], tuple] = {}
+        self._classes: dict[str, tuple[str, ...]] = {}  # lexicon key -> dictionary classes
         # The "k=..." features that some neighbour's view (e.g. "-1:k=...") keeps.
         self._window_keys = frozenset(
             f for off, _, f in (a.partition(":") for a in known or ()) if off in _OFFSET_PREFIXES and f[:2] == "k="
@@ -543,7 +546,8 @@ class FeatureExtractor:
         self._ctx.clear()
         self._tok.clear()
         self._views.clear()
-        for fn in (_core, token_features, _info, _is_container_cue):
+        self._classes.clear()
+        for fn in (_core, token_features, _info, _is_container_cue, _short_shape):
             fn.cache_clear()
 
     def _keep(self, feats: list[str]) -> tuple:
@@ -561,7 +565,14 @@ class FeatureExtractor:
             if got is not None:
                 return got
         key = lexicon_key(token)
-        lx = self.lexicon.classes(key) if lex is None else lex
+        if lex is None:
+            lx = self._classes.get(key)
+            if lx is None:
+                lx = self.lexicon.classes(key)
+                if len(self._classes) < 300_000:
+                    self._classes[key] = lx
+        else:
+            lx = lex
         shape = _shape(token)
         core = _core_of(token, key, shape)
         dom = [d for d in lx if d.startswith("dom=")]
