@@ -1190,7 +1190,6 @@ def _normalise_doi(doi: str) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-_SPACES = re.compile(r"\s+")
 _NON_LATIN_LETTER = re.compile("[^\\W\\d_\u0000-\u024f]")
 
 
@@ -1199,7 +1198,7 @@ def _clean(text: str) -> str:
     if not s.isascii():
         s = _SOFT_HYPHEN.sub("", s)
     s = _CONTROL.sub(" ", s)
-    return _SPACES.sub(" ", s).strip()
+    return " ".join(s.split())  # the whitespace of str.split() is the regular expressions' \s
 
 
 _RE_ND_START = re.compile(r"^n\.\s?d\.")
