@@ -610,9 +610,7 @@ class FeatureExtractor:
         return views
 
     def _ctx_of(self, key: tuple) -> tuple[str, ...]:
-        got = self._ctx.get(key)
-        if got is not None:
-            return got
+        """The context features of one state (cached by the caller's ``_ctx``)."""
         pos, in_q, in_p, clause, yr, after_clause, after_in, after_eds, vol_ahead, pp_ahead = key
         cl = f"cl={clause}"
         f = [f"pos={pos}", cl, f"yr={yr}", f"{cl}|yr={yr}"]
@@ -650,7 +648,8 @@ class FeatureExtractor:
             return []
         entry = self._entry
         if own is None:
-            return self._assemble(tokens, [entry(t) for t in tokens])
+            cached = self._tok.get
+            return self._assemble(tokens, [cached(t) or entry(t) for t in tokens])
         mine = _lexicon_entries(own)
         ncat = len(_CATS)
         ents = []
@@ -678,7 +677,7 @@ class FeatureExtractor:
             inf = infos[i]
             v = v or inf[_I_VOL]
             p = p or inf[_I_PAGE]
-        ctx_of = self._ctx_of
+        ctx_cached = self._ctx.get
         bos, eos = self._bos, self._eos
         feats: list[tuple] = []
         in_q = False
@@ -690,20 +689,21 @@ class FeatureExtractor:
             before = (ents[i - 1][2] + ents[i - 2][1]) if i > 1 else ents[0][2] if i else bos
             after = (ents[i + 1][3] + ents[i + 2][4]) if i + 1 < last else ents[last][3] if i < last else eos
             yr = "none" if first_year < 0 else ("before" if i < first_year else "at" if i == first_year else "after")
-            ctx = ctx_of(
-                (
-                    i * _N_BINS // n,
-                    in_q,
-                    depth > 0,
-                    clause if clause < 6 else 6,
-                    yr,
-                    prev_end,
-                    after_in,
-                    after_eds,
-                    vol_ahead[i],
-                    pp_ahead[i],
-                )
+            key = (
+                i * _N_BINS // n,
+                in_q,
+                depth > 0,
+                clause if clause < 6 else 6,
+                yr,
+                prev_end,
+                after_in,
+                after_eds,
+                vol_ahead[i],
+                pp_ahead[i],
             )
+            ctx = ctx_cached(key)
+            if ctx is None:
+                ctx = self._ctx_of(key)
             feats.append(e[0] + before + after + ctx)
             # Update the state after the token.
             inf = e[5]
