@@ -326,7 +326,12 @@ def token_features(token: str) -> tuple[str, ...]:
 
 
 def _token_features_of(token: str, key: str, shape: str, core: tuple[str, ...]) -> tuple[str, ...]:
-    feats = [*core, f"w={token}", f"lw={token.lower()}", f"sh={shape if len(shape) <= 8 else shape[:4] + '~' + shape[-4:]}"]
+    feats = [
+        *core,
+        f"w={token}",
+        f"lw={token.lower()}",
+        f"sh={shape if len(shape) <= 8 else shape[:4] + '~' + shape[-4:]}",
+    ]
     n = len(key)
     if n:
         feats += (f"p1={key[:1]}", f"s1={key[-1:]}")
