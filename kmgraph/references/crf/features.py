@@ -526,7 +526,8 @@ class FeatureExtractor:
         lexicon: The dictionary classes (build with :meth:`Lexicon.build`).
         known: When tagging, the attributes the model knows; every other feature is
             dropped before it reaches CRFsuite (it would be ignored there anyway), which
-            makes tagging about twice as fast. None keeps every feature (training).
+            makes tagging about twice as fast, and the kept ones are UTF-8 ``bytes``.
+            None keeps every feature, as ``str`` (training).
     """
 
     def __init__(self, lexicon: Lexicon, known: frozenset[str] | None = None) -> None:
@@ -640,8 +641,9 @@ class FeatureExtractor:
         self._ctx[key] = out
         return out
 
-    def sequence(self, tokens: Sequence[str], own: Sequence[tuple[str, str]] | None = None) -> list[tuple[str, ...]]:
-        """The feature lists of every token of one reference.
+    def sequence(self, tokens: Sequence[str], own: Sequence[tuple[str, str]] | None = None) -> list[tuple]:
+        """The feature lists of every token of one reference (``bytes`` when tagging,
+        ``str`` when training; python-crfsuite takes both).
 
         Args:
             tokens: The reference's tokens (:func:`tokenize`).
