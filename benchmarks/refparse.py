@@ -39,6 +39,9 @@ Usage::
     python benchmarks/refparse.py --cv                 # also 5-fold CV on train.jsonl
     python benchmarks/refparse.py --refextract-python /tmp/refextract-venv/bin/python
     python benchmarks/refparse.py --confusion          # CRF label confusions
+    python benchmarks/refparse.py --speed-only --runs 5   # only the speed figures
+    python benchmarks/refparse.py --dump-output /tmp/before.json   # the CRF's output, train and test
+    python benchmarks/refparse.py --compare-output /tmp/before.json  # ... unchanged? (exit 1 if not)
 """
 
 from __future__ import annotations
@@ -410,42 +413,139 @@ def cross_validate(
     return pooled
 
 
-def speed(records: list[dict], model: CRFModel, runs: int = 5) -> dict[str, float]:
+def _clock() -> tuple[float, float]:
+    return time.process_time(), time.perf_counter()
+
+
+def _timed(fn: Callable[[str], Any], texts: Sequence[str]) -> tuple[float, float]:
+    """(CPU seconds of this process, wall seconds) of one pass of ``fn`` over ``texts``."""
+    c0, w0 = _clock()
+    for t in texts:
+        fn(t)
+    c1, w1 = _clock()
+    return c1 - c0, w1 - w0
+
+
+def speed(records: list[dict], model: CRFModel, runs: int = 5, warm_on: Sequence[dict] = ()) -> dict[str, Any]:
     """References/s and tokens/s of ``parse_reference_crf`` end to end, one core.
 
-    Medians of ``runs`` passes over the records, "warm" (the per-token feature caches
-    filled by the passes before) and "cold" (every cache emptied before the pass, so
-    each token's features are computed once per pass, as in a new library), with the
-    rule parser timed in the same loop as a side-by-side reference.
+    Each run empties every per-token cache, then times one pass over ``records``:
+
+    - ``warm``: after parsing ``warm_on`` (the training references, other strings than
+      the ones timed), as a library that has already parsed part of its collection;
+    - ``cold``: with every cache empty, as the first references of a new process;
+    - ``same``: a second pass over the same ``records`` right after the warm one, every
+      token already cached; this overstates real use and is reported for comparison
+      with earlier figures only;
+    - ``rules``: the rule parser, in the same loop, as a side-by-side reference.
+
+    Figures are medians over ``runs`` of CPU time of this process
+    (:func:`time.process_time`: one core, since the parser is single-threaded) and of
+    wall time. The load average is read before and after.
     """
+    import os
+
     from kmgraph.references import parse as rp
 
     texts = [r["text"] for r in records]
+    other = [r["text"] for r in warm_on]
     ntok = sum(len(r["tokens"]) for r in records)
     rules = getattr(rp, "parse_reference_rules", rp.parse_reference)
-    warm, cold, rule = [], [], []
+
+    def crf(t: str) -> Any:
+        return parse_reference_crf(t, model=model)
+
+    load_before = os.getloadavg()
+    times: dict[str, list[tuple[float, float]]] = {"warm": [], "cold": [], "same": [], "rules": []}
     for _ in range(runs):
         model.features.clear_caches()
-        t0 = time.perf_counter()
-        for t in texts:
-            parse_reference_crf(t, model=model)
-        cold.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        for t in texts:
-            parse_reference_crf(t, model=model)
-        warm.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        for t in texts:
-            rules(t)
-        rule.append(time.perf_counter() - t0)
+        times["cold"].append(_timed(crf, texts))
+        model.features.clear_caches()
+        for t in other:
+            crf(t)
+        times["warm"].append(_timed(crf, texts))
+        times["same"].append(_timed(crf, texts))
+        times["rules"].append(_timed(rules, texts))
     n = len(texts)
-    return {
-        "references_per_s": n / statistics.median(warm),
-        "tokens_per_s": ntok / statistics.median(warm),
-        "cold_references_per_s": n / statistics.median(cold),
-        "rules_references_per_s": n / statistics.median(rule),
+    out: dict[str, Any] = {
         "runs": runs,
+        "references": n,
+        "tokens": ntok,
+        "warm_on_references": len(other),
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
     }
+    for name, ts in times.items():
+        cpu = statistics.median(c for c, _ in ts)
+        wall = statistics.median(w for _, w in ts)
+        out[name] = {
+            "references_per_s_cpu": n / cpu,
+            "references_per_s_wall": n / wall,
+            "tokens_per_s_cpu": ntok / cpu,
+            "all_references_per_s_cpu": [round(n / c) for c, _ in ts],
+        }
+    out["warm_over_rules_cpu"] = out["warm"]["references_per_s_cpu"] / out["rules"]["references_per_s_cpu"]
+    return out
+
+
+def print_speed(sp: dict[str, Any]) -> None:
+    print(
+        f"\nspeed: parse_reference_crf end to end (string to contract fields), one core; "
+        f"{sp['references']} references, {sp['tokens']} tokens; median of {sp['runs']} runs"
+    )
+    lb, la = sp["load_before"], sp["load_after"]
+    print(f"load average before {lb[0]:.2f} {lb[1]:.2f} {lb[2]:.2f}, after {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}")
+    print(f"{'':<58}{'refs/s CPU':>11}{'refs/s wall':>12}{'tokens/s CPU':>13}  runs (refs/s CPU)")
+    rows = (
+        ("warm", f"crf, warm on other references ({sp['warm_on_references']} train refs first)"),
+        ("cold", "crf, cold (every cache empty)"),
+        ("same", "crf, same references again (overstates real use)"),
+        ("rules", "rules, same loop"),
+    )
+    for key, title in rows:
+        r = sp[key]
+        runs = " ".join(str(x) for x in r["all_references_per_s_cpu"])
+        print(
+            f"{title:<58}{r['references_per_s_cpu']:>11,.0f}{r['references_per_s_wall']:>12,.0f}"
+            f"{r['tokens_per_s_cpu']:>13,.0f}  {runs}"
+        )
+    print(f"crf warm / rules (CPU): {sp['warm_over_rules_cpu']:.2f}")
+
+
+def dump_outputs(paths: Sequence[Path], model: CRFModel) -> list[dict[str, Any]]:
+    """The CRF parser's whole output for every reference of ``paths``: labels, sequence
+    probability and marginals of the tagger, and the contract fields, confidence and
+    reason of ``parse_reference_crf`` (to check that a speed change changes nothing)."""
+    out = []
+    for path in paths:
+        for rec in read(path):
+            text = rec["text"]
+            res = model.tag(tokenize(text), marginals=True)
+            parsed = parse_reference_crf(text, model=model)
+            out.append(
+                {
+                    "text": text,
+                    "labels": list(res.labels),
+                    "probability": repr(res.probability),
+                    "marginals": [repr(x) for x in res.marginals],
+                    "fields": parsed.fields,
+                    "confidence": parsed.confidence,
+                    "reason": parsed.reason,
+                }
+            )
+    return out
+
+
+def compare_outputs(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> list[str]:
+    """Where two :func:`dump_outputs` differ (empty: identical)."""
+    if len(got) != len(want):
+        return [f"{len(got)} references against {len(want)}"]
+    diffs = []
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
+        for key in sorted(set(g) | set(w)):
+            if g.get(key) != w.get(key):
+                diffs.append(f"reference {i} ({w.get('text', '')[:40]!r}): {key} differs")
+    return diffs
 
 
 # ---------------------------------------------------------------------------------------
@@ -507,6 +607,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5, help="speed passes (the median is reported)")
     ap.add_argument("--confusion", action="store_true", help="print the CRF's most frequent label confusions")
     ap.add_argument("--json", help="also write the figures to this JSON file")
+    ap.add_argument("--speed-only", action="store_true", help="only the speed measurement (no scores)")
+    ap.add_argument(
+        "--dump-output", metavar="FILE", help="write the CRF parser's output for every train and test reference"
+    )
+    ap.add_argument(
+        "--compare-output", metavar="FILE", help="check that the output equals a --dump-output file; exit 1 if not"
+    )
     args = ap.parse_args(argv)
 
     out: dict[str, Any] = {}
@@ -538,6 +645,24 @@ def main(argv: list[str] | None = None) -> int:
     model = load_model(model_path)
     load_s = time.perf_counter() - t0
     print(f"{len(records)} references from {Path(args.test).name}; model {model_path.name} loaded in {load_s:.3f} s")
+    if args.dump_output or args.compare_output:
+        got = dump_outputs([Path(args.train), Path(args.test)], model)
+        if args.dump_output:
+            Path(args.dump_output).write_text(json.dumps(got, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+            print(f"output of {len(got)} references written to {args.dump_output}")
+        if args.compare_output:
+            diffs = compare_outputs(got, json.loads(Path(args.compare_output).read_text(encoding="utf-8")))
+            for d in diffs[:20]:
+                print(d)
+            print(f"output of {len(got)} references: {'identical' if not diffs else f'{len(diffs)} differences'}")
+            if diffs:
+                return 1
+        return 0
+    if args.speed_only:
+        sp = speed(records, model, runs=args.runs, warm_on=read(Path(args.train)))
+        print_speed(sp)
+        _write_json(args.json, {"speed": {**sp, "model_load_s": load_s}})
+        return 0
     results: dict[str, dict[str, Any]] = {}
     seg, con, comb = score_crf(records, model)
     results["crf"] = seg.summary()
@@ -558,13 +683,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.confusion:
         _print_confusion(seg)
     if not args.no_speed:
-        sp = speed(records, model, runs=args.runs)
+        sp = speed(records, model, runs=args.runs, warm_on=read(Path(args.train)))
         out["speed"] = {**sp, "model_load_s": load_s}
-        print(
-            f"\nspeed (end to end, string to fields, one core, median of {args.runs} runs): "
-            f"crf {sp['references_per_s']:,.0f} references/s ({sp['tokens_per_s']:,.0f} tokens/s) warm, "
-            f"{sp['cold_references_per_s']:,.0f} cold; rules {sp['rules_references_per_s']:,.0f} references/s"
-        )
+        print_speed(sp)
     _write_json(args.json, out)
     return 0
 

@@ -1190,7 +1190,6 @@ def _normalise_doi(doi: str) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-_SPACES = re.compile(r"\s+")
 _NON_LATIN_LETTER = re.compile("[^\\W\\d_\u0000-\u024f]")
 
 
@@ -1199,17 +1198,22 @@ def _clean(text: str) -> str:
     if not s.isascii():
         s = _SOFT_HYPHEN.sub("", s)
     s = _CONTROL.sub(" ", s)
-    return _SPACES.sub(" ", s).strip()
+    return " ".join(s.split())  # the whitespace of str.split() is the regular expressions' \s
+
+
+_RE_ND_START = re.compile(r"^n\.\s?d\.")
+_RE_YEAR_MONTH = re.compile(rf"^({_YEAR}[a-z]?),\s*{_MONTH}")
+_RE_MONTH_YEAR = re.compile(rf"^{_MONTH}\s+(?:\d{{1,2}},?\s+)?({_YEAR})$")
 
 
 def _year_value(date: str) -> str:
     date = date.strip()
-    if re.match(r"^n\.\s?d\.", date):
+    if _RE_ND_START.match(date):
         return "n.d." + date[date.index("d.") + 2 :].lstrip("-")
-    m = re.match(rf"^({_YEAR}[a-z]?),\s*{_MONTH}", date)
+    m = _RE_YEAR_MONTH.match(date)
     if m:
         return m.group(1)
-    m = re.match(rf"^{_MONTH}\s+(?:\d{{1,2}},?\s+)?({_YEAR})$", date)
+    m = _RE_MONTH_YEAR.match(date)
     if m:
         return m.group(1)
     return date
@@ -1218,7 +1222,7 @@ def _year_value(date: str) -> str:
 def _latin_share(s: str) -> float:
     if s.isascii():
         return 1.0 if any(c.isalpha() for c in s) else 0.0
-    letters = sum(1 for c in s if c.isalpha())
+    letters = sum(map(str.isalpha, s))
     if not letters:
         return 0.0
     return 1.0 - len(_NON_LATIN_LETTER.findall(s)) / letters

@@ -37,6 +37,14 @@ Speed: everything that depends on one token string alone (its own features, what
 shows each neighbour, and the facts the left-to-right state needs) is computed once and
 cached per token (:meth:`FeatureExtractor._entry`), and features the model does not
 know are dropped there; a reference then costs a few tuple concatenations per token.
+Most tokens of a new reference are new to the cache (title words, names), so the first
+computation is kept cheap too: the lexicon key, shape, dictionary classes and core
+features are computed once per token and shared by its own features, its four window
+views and its facts; the window views of the recurring core features (shape, class,
+flags) are kept once per combination, and the token's own "k=" view only built when
+the model knows it; the shape is one ``str.translate``; each regular expression is
+only tried when a cheap test shows it can match. When tagging, the kept features are
+UTF-8 bytes, which python-crfsuite passes to CRFsuite without encoding them.
 """
 
 from __future__ import annotations
@@ -209,26 +217,39 @@ _RE_INITIAL = re.compile(r"^\(?(?:[A-ZÀ-ÖØ-Þ][a-z]?\.-?)+,?;?$|^[A-Z]{1,3},?
 _RE_DATEISH = re.compile(r"^\(?\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 
 
+_DASHES = ("-", "–", "—", "‐", "‑")  # a page range has one of these (``_RE_PAGE_RANGE``)
+
+
+def _has_dash(token: str) -> bool:
+    return any(d in token for d in _DASHES)
+
+
 def lexicon_key(token: str) -> str:
     """The lower-cased, punctuation-stripped form used for dictionary lookups."""
     return token.strip(_PUNCT_STRIP).lower()
 
 
+class _ShapeTable(dict):
+    """``str.translate`` table of :func:`_shape`, filled on first use of each character."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        v = "X" if c.isupper() else "x" if c.islower() else "d" if c.isdigit() else c
+        self[code] = v
+        return v
+
+
+_SHAPE = _ShapeTable()
+
+
 def _shape(token: str) -> str:
-    out = []
-    for c in token:
-        if c.isupper():
-            out.append("X")
-        elif c.islower():
-            out.append("x")
-        elif c.isdigit():
-            out.append("d")
-        else:
-            out.append(c)
-    return "".join(out)
+    """Upper-case letters to X, lower-case to x, digits to d, the rest kept."""
+    return token.translate(_SHAPE)
 
 
+@lru_cache(maxsize=100_000)
 def _short_shape(shape: str) -> str:
+    """The shape with runs of one character collapsed (shapes recur: cached)."""
     out: list[str] = []
     for c in shape:
         if not out or out[-1] != c:
@@ -247,52 +268,48 @@ def _char_class(c: str) -> str:
 @lru_cache(maxsize=200_000)
 def _core(token: str) -> tuple[str, ...]:
     """The token's own features that neighbours also see (short, high-value)."""
-    key = lexicon_key(token)
-    shape = _short_shape(_shape(token))
-    feats = [f"k={key}", f"ss={shape}", f"e={_char_class(token[-1])}"]
+    return _core_of(token, lexicon_key(token), _shape(token))
+
+
+def _core_of(token: str, key: str, shape: str) -> tuple[str, ...]:
+    # The guards before each pattern are exact: a year needs a digit ("d" in the shape),
+    # an initial a capital, a URL "." or "://", a DOI "10.".
+    feats = [f"k={key}", f"ss={_short_shape(shape)}", f"e={_char_class(token[-1])}"]
     if token[0] in _OPENERS:
         feats.append(f"o={token[0]}")
-    if _RE_YEAR.search(token) and not _RE_PAGE_RANGE.match(token):
+    if "d" in shape and _RE_YEAR.search(token) and not (_has_dash(token) and _RE_PAGE_RANGE.match(token)):
         feats.append("YEAR")
-    if _RE_INITIAL.match(token):
+    if "X" in shape and _RE_INITIAL.match(token):
         feats.append("INI")
-    cls = _word_class(key)
+    cls = _WORD_CLASS.get(key.rstrip("."))
     if cls:
-        feats.append(f"c={cls}")
-    if _RE_URL.search(token):
+        feats.append(cls)
+    if ("." in token or ":" in token) and _RE_URL.search(token):
         feats.append("URL")
-    if _RE_DOI.search(token) or key.startswith("doi"):
+    if ("10." in token and _RE_DOI.search(token)) or key.startswith("doi"):
         feats.append("DOI")
     return tuple(feats)
 
 
-def _word_class(key: str) -> str:
-    base = key.rstrip(".")
-    if base in _MONTHS:
-        return "month"
-    if base in _ROLE_EDITOR:
-        return "role-ed"
-    if base in _ROLE_TRANS:
-        return "role-tr"
-    if base in _VOLUME_WORDS:
-        return "vol"
-    if base in _PAGE_WORDS:
-        return "page"
-    if base in _LOCATOR_WORDS:
-        return "loc"
-    if base in _GENRE_WORDS:
-        return "genre"
-    if base in _CONTAINER_WORDS:
-        return "cont"
-    if base in _JOURNAL_CUES:
-        return "jour"
-    if base in _ORG_WORDS:
-        return "org"
-    if base in _PARTICLES:
-        return "part"
-    if base in _STOP:
-        return "stop"
-    return ""
+# Word class of a lexicon key (full stops stripped): the first list that has it wins.
+_WORD_CLASS: dict[str, str] = {}
+for _cls, _words in reversed(
+    (
+        ("month", _MONTHS),
+        ("role-ed", _ROLE_EDITOR),
+        ("role-tr", _ROLE_TRANS),
+        ("vol", _VOLUME_WORDS),
+        ("page", _PAGE_WORDS),
+        ("loc", _LOCATOR_WORDS),
+        ("genre", _GENRE_WORDS),
+        ("cont", _CONTAINER_WORDS),
+        ("jour", _JOURNAL_CUES),
+        ("org", _ORG_WORDS),
+        ("part", _PARTICLES),
+        ("stop", _STOP),
+    )
+):
+    _WORD_CLASS.update(dict.fromkeys(_words, f"c={_cls}"))
 
 
 @lru_cache(maxsize=200_000)
@@ -304,50 +321,75 @@ def token_features(token: str) -> tuple[str, ...]:
         True
     """
     key = lexicon_key(token)
-    low = token.lower()
     shape = _shape(token)
-    feats = list(_core(token))
-    feats.append(f"w={token}")
-    feats.append(f"lw={low}")
-    feats.append(f"sh={shape if len(shape) <= 8 else shape[:4] + '~' + shape[-4:]}")
-    for n in (1, 2, 3, 4):
-        if len(key) >= n:
-            feats.append(f"p{n}={key[:n]}")
-            feats.append(f"s{n}={key[-n:]}")
+    return _token_features_of(token, key, shape, _core_of(token, key, shape))
+
+
+def _token_features_of(token: str, key: str, shape: str, core: tuple[str, ...]) -> tuple[str, ...]:
+    feats = [
+        *core,
+        f"w={token}",
+        f"lw={token.lower()}",
+        f"sh={shape if len(shape) <= 8 else shape[:4] + '~' + shape[-4:]}",
+    ]
+    n = len(key)
+    if n:
+        feats += (f"p1={key[:1]}", f"s1={key[-1:]}")
+        if n > 1:
+            feats += (f"p2={key[:2]}", f"s2={key[-2:]}")
+            if n > 2:
+                feats += (f"p3={key[:3]}", f"s3={key[-3:]}")
+                if n > 3:
+                    feats += (f"p4={key[:4]}", f"s4={key[-4:]}")
     if len(token) == 1:
         feats.append("single")
-    letters = [c for c in token if c.isalpha()]
-    if letters:
-        if all(c.isupper() for c in letters):
-            feats.append("cap=all" if len(letters) > 1 else "cap=one")
-        elif letters[0].isupper():
-            feats.append("cap=init")
-        elif all(c.islower() for c in letters):
-            feats.append("cap=low")
-        else:
-            feats.append("cap=mixed")
-        if any(ord(c) > 0x24F for c in letters):
-            feats.append("nonlatin")
-    digits = sum(c.isdigit() for c in token)
+    if token.isascii():
+        # ASCII letters are the X and x of the shape, digits its d.
+        upper, lower = shape.count("X"), shape.count("x")
+        if upper or lower:
+            if not lower:
+                feats.append("cap=all" if upper > 1 else "cap=one")
+            elif upper and shape.find("X") < shape.find("x"):  # the first letter is a capital
+                feats.append("cap=init")
+            elif not upper:
+                feats.append("cap=low")
+            else:
+                feats.append("cap=mixed")
+        digits = shape.count("d")
+    else:
+        letters = [c for c in token if c.isalpha()]
+        if letters:
+            if all(c.isupper() for c in letters):
+                feats.append("cap=all" if len(letters) > 1 else "cap=one")
+            elif letters[0].isupper():
+                feats.append("cap=init")
+            elif all(c.islower() for c in letters):
+                feats.append("cap=low")
+            else:
+                feats.append("cap=mixed")
+            if any(ord(c) > 0x24F for c in letters):
+                feats.append("nonlatin")
+        digits = sum(c.isdigit() for c in token)
     if digits:
         feats.append(f"nd={min(digits, 5)}")
         if digits == len(key):
             feats.append("alldig")
-        if _RE_PAGE_RANGE.match(token):
+        if _has_dash(token) and _RE_PAGE_RANGE.match(token):
             feats.append("PAGES")
-        if _RE_VOL_ISSUE.match(token):
-            feats.append("VOLISS")
-        if _RE_VOL_ISSUE_PAGES.match(token):
-            feats.append("VOLISSPG")
+        if "(" in token:
+            if _RE_VOL_ISSUE.match(token):
+                feats.append("VOLISS")
+            if ":" in token and _RE_VOL_ISSUE_PAGES.match(token):
+                feats.append("VOLISSPG")
         if _RE_ORDINAL.match(token):
             feats.append("ORD")
-        if _RE_ISBN.match(token.replace("ISBN", "")):
+        if digits >= 9 and _RE_ISBN.match(token.replace("ISBN", "")):  # ten digits, or nine and an X
             feats.append("ISBN")
         if _RE_DATEISH.match(token):
             feats.append("DATEISH")
         if "(" in token and _RE_YEAR.search(token):
             feats.append("paren")
-    elif _RE_ROMAN.match(key) and key:
+    elif key and not key.strip("ivxlcdm") and _RE_ROMAN.match(key):
         feats.append("ROMAN")
     first, last = token[0], token[-1]
     if first in _OPENERS:
@@ -363,12 +405,6 @@ def token_features(token: str) -> tuple[str, ...]:
     if ":" in token[:-1]:
         feats.append("innercolon")
     return tuple(feats)
-
-
-@lru_cache(maxsize=400_000)
-def _window(token: str, offset: int) -> tuple[str, ...]:
-    p = f"{offset}:"
-    return tuple(p + f for f in _core(token))
 
 
 # ---------------------------------------------------------------------------------------
@@ -490,84 +526,97 @@ class FeatureExtractor:
         lexicon: The dictionary classes (build with :meth:`Lexicon.build`).
         known: When tagging, the attributes the model knows; every other feature is
             dropped before it reaches CRFsuite (it would be ignored there anyway), which
-            makes tagging about twice as fast. None keeps every feature (training).
+            makes tagging about twice as fast, and the kept ones are UTF-8 ``bytes``.
+            None keeps every feature, as ``str`` (training).
     """
 
     def __init__(self, lexicon: Lexicon, known: frozenset[str] | None = None) -> None:
         self.lexicon = lexicon
         self.known = known
-        self._static: dict[str, tuple[str, ...]] = {}
-        self._win: dict[tuple[str, int], tuple[str, ...]] = {}
-        self._ctx: dict[tuple, tuple[str, ...]] = {}
+        # When tagging, a kept feature becomes UTF-8 bytes here, once: CRFsuite then
+        # copies it as it is instead of encoding the string on every reference.
+        self._known_bytes = None if known is None else {a: a.encode() for a in known}
+        self._ctx: dict[tuple, tuple] = {}
         self._tok: dict[str, tuple] = {}
+        self._views: dict[tuple[str, ...], tuple] = {}
+        self._classes: dict[str, tuple[str, ...]] = {}  # lexicon key -> dictionary classes
+        # The "k=..." features that some neighbour's view (e.g. "-1:k=...") keeps.
+        self._window_keys = frozenset(
+            f for off, _, f in (a.partition(":") for a in known or ()) if off in _OFFSET_PREFIXES and f[:2] == "k="
+        )
+        self._bos = self._keep(["BOS"])
+        self._eos = self._keep(["EOS"])
 
     def clear_caches(self) -> None:
         """Forget every cached token (the benchmark's "cold" runs; memory)."""
-        self._static.clear()
-        self._win.clear()
         self._ctx.clear()
         self._tok.clear()
-        for fn in (_core, token_features, _window, _info, _is_container_cue):
+        self._views.clear()
+        self._classes.clear()
+        for fn in (_core, token_features, _info, _is_container_cue, _short_shape):
             fn.cache_clear()
 
-    def _keep(self, feats: Iterable[str]) -> tuple[str, ...]:
-        known = self.known
-        return tuple(feats) if known is None else tuple(f for f in feats if f in known)
+    def _keep(self, feats: list[str]) -> tuple:
+        """The features the model knows (as bytes), or all of them when training."""
+        km = self._known_bytes
+        return tuple(feats) if km is None else tuple(filter(None, map(km.get, feats)))
 
-    def _lex_feats(self, lex: tuple[str, ...], prefix: str) -> list[str]:
-        return [prefix + d for d in lex if d.startswith("dom=")]
-
-    def _static_of(self, token: str, lex: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    def _entry(self, token: str, lex: tuple[str, ...] | None = None) -> tuple:
+        """Everything the tagging pass needs of one token: its own features, what it
+        shows its neighbours at -2, -1, +1 and +2, and its facts. Cached when ``lex``,
+        the token's dictionary classes, is not given (it is when training: the
+        classes then leave out the reference's own words)."""
         if lex is None:
-            got = self._static.get(token)
+            got = self._tok.get(token)
             if got is not None:
                 return got
-            lx = self.lexicon.classes(lexicon_key(token))
-        else:
-            lx = lex
-        out = self._keep(["bias", *token_features(token), *lx, *self._lex_feats(lx, "0:")])
-        if lex is None and len(self._static) < 300_000:
-            self._static[token] = out
-        return out
-
-    def _win_of(self, token: str, offset: int, lex: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        key = lexicon_key(token)
         if lex is None:
-            got = self._win.get((token, offset))
-            if got is not None:
-                return got
-            lx = self.lexicon.classes(lexicon_key(token))
+            lx = self._classes.get(key)
+            if lx is None:
+                lx = self.lexicon.classes(key)
+                if len(self._classes) < 300_000:
+                    self._classes[key] = lx
         else:
             lx = lex
-        feats = list(_window(token, offset))
-        if offset in (-1, 1):
-            feats.extend(self._lex_feats(lx, f"{offset}:"))
-        out = self._keep(feats)
-        if lex is None and len(self._win) < 600_000:
-            self._win[(token, offset)] = out
-        return out
-
-    def _entry(self, token: str) -> tuple:
-        """Everything the tagging pass needs of one token, cached: its own features,
-        what it shows its neighbours at -2, -1, +1 and +2, and its facts."""
-        got = self._tok.get(token)
-        if got is not None:
-            return got
+        shape = _shape(token)
+        core = _core_of(token, key, shape)
+        dom = [d for d in lx if d.startswith("dom=")]
+        keep = self._keep
         out = (
-            self._static_of(token),
-            self._win_of(token, -2),
-            self._win_of(token, -1),
-            self._win_of(token, 1),
-            self._win_of(token, 2),
-            _info(token),
+            keep(["bias", *_token_features_of(token, key, shape, core), *lx, *["0:" + d for d in dom]]),
+            *self._window_views(core, dom),
+            _info_of(token, core),
         )
-        if len(self._tok) < 300_000:
+        if lex is None and len(self._tok) < 300_000:
             self._tok[token] = out
         return out
 
+    def _window_views(self, core: tuple[str, ...], dom: list[str]) -> tuple[tuple, ...]:
+        """What the neighbours at -2, -1, +1 and +2 see of a token: its core features
+        (and at ±1 its dominant dictionary classes) prefixed with the offset, kept."""
+        keep = self._keep
+        if self._known_bytes is None or dom:
+            return (
+                keep(["-2:" + f for f in core]),
+                keep(["-1:" + f for f in (*core, *dom)]),
+                keep(["1:" + f for f in (*core, *dom)]),
+                keep(["2:" + f for f in core]),
+            )
+        # core[0] is the token's "k=" feature; the rest (shape, class, flags) recurs, so
+        # its views are kept once per combination.
+        rest = core[1:]
+        views = self._views.get(rest)
+        if views is None:
+            views = tuple(keep([p + f for f in rest]) for p in _OFFSET_PREFIXES_COLON)
+            if len(self._views) < 100_000:
+                self._views[rest] = views
+        if core[0] in self._window_keys:
+            views = tuple(keep([p + core[0]]) + v for p, v in zip(_OFFSET_PREFIXES_COLON, views, strict=True))
+        return views
+
     def _ctx_of(self, key: tuple) -> tuple[str, ...]:
-        got = self._ctx.get(key)
-        if got is not None:
-            return got
+        """The context features of one state (cached by the caller's ``_ctx``)."""
         pos, in_q, in_p, clause, yr, after_clause, after_in, after_eds, vol_ahead, pp_ahead = key
         cl = f"cl={clause}"
         f = [f"pos={pos}", cl, f"yr={yr}", f"{cl}|yr={yr}"]
@@ -592,8 +641,9 @@ class FeatureExtractor:
         self._ctx[key] = out
         return out
 
-    def sequence(self, tokens: Sequence[str], own: Sequence[tuple[str, str]] | None = None) -> list[tuple[str, ...]]:
-        """The feature lists of every token of one reference.
+    def sequence(self, tokens: Sequence[str], own: Sequence[tuple[str, str]] | None = None) -> list[tuple]:
+        """The feature lists of every token of one reference (``bytes`` when tagging,
+        ``str`` when training; python-crfsuite takes both).
 
         Args:
             tokens: The reference's tokens (:func:`tokenize`).
@@ -603,24 +653,16 @@ class FeatureExtractor:
         """
         if not tokens:
             return []
+        entry = self._entry
         if own is None:
-            return self._assemble(tokens, [self._entry(t) for t in tokens])
+            cached = self._tok.get
+            return self._assemble(tokens, [cached(t) or entry(t) for t in tokens])
         mine = _lexicon_entries(own)
         ncat = len(_CATS)
         ents = []
         for t in tokens:
             key = lexicon_key(t)
-            lx = self.lexicon.classes(key, [mine.get((key, c), 0) for c in range(ncat)])
-            ents.append(
-                (
-                    self._static_of(t, lx),
-                    self._win_of(t, -2, lx),
-                    self._win_of(t, -1, lx),
-                    self._win_of(t, 1, lx),
-                    self._win_of(t, 2, lx),
-                    _info(t),
-                )
-            )
+            ents.append(entry(t, self.lexicon.classes(key, [mine.get((key, c), 0) for c in range(ncat)])))
         return self._assemble(tokens, ents)
 
     def _assemble(self, tokens: Sequence[str], ents: Sequence[tuple]) -> list[tuple[str, ...]]:
@@ -642,31 +684,33 @@ class FeatureExtractor:
             inf = infos[i]
             v = v or inf[_I_VOL]
             p = p or inf[_I_PAGE]
-        ctx_of = self._ctx_of
-        feats: list[tuple[str, ...]] = []
+        ctx_cached = self._ctx.get
+        bos, eos = self._bos, self._eos
+        feats: list[tuple] = []
         in_q = False
         depth = clause = 0
         after_in = after_eds = prev_end = False
         last = n - 1
         for i in range(n):
             e = ents[i]
-            before = (ents[i - 1][2] + ents[i - 2][1]) if i > 1 else ents[0][2] if i else _BOS
-            after = (ents[i + 1][3] + ents[i + 2][4]) if i + 1 < last else ents[last][3] if i < last else _EOS
+            before = (ents[i - 1][2] + ents[i - 2][1]) if i > 1 else ents[0][2] if i else bos
+            after = (ents[i + 1][3] + ents[i + 2][4]) if i + 1 < last else ents[last][3] if i < last else eos
             yr = "none" if first_year < 0 else ("before" if i < first_year else "at" if i == first_year else "after")
-            ctx = ctx_of(
-                (
-                    i * _N_BINS // n,
-                    in_q,
-                    depth > 0,
-                    clause if clause < 6 else 6,
-                    yr,
-                    prev_end,
-                    after_in,
-                    after_eds,
-                    vol_ahead[i],
-                    pp_ahead[i],
-                )
+            key = (
+                i * _N_BINS // n,
+                in_q,
+                depth > 0,
+                clause if clause < 6 else 6,
+                yr,
+                prev_end,
+                after_in,
+                after_eds,
+                vol_ahead[i],
+                pp_ahead[i],
             )
+            ctx = ctx_cached(key)
+            if ctx is None:
+                ctx = self._ctx_of(key)
             feats.append(e[0] + before + after + ctx)
             # Update the state after the token.
             inf = e[5]
@@ -688,8 +732,8 @@ class FeatureExtractor:
         return feats
 
 
-_BOS = ("BOS",)
-_EOS = ("EOS",)
+_OFFSET_PREFIXES = ("-2", "-1", "1", "2")
+_OFFSET_PREFIXES_COLON = tuple(p + ":" for p in _OFFSET_PREFIXES)
 
 # Per-token facts the sequence pass needs (cached: a pure function of the token string).
 _I_YEAR, _I_VOL, _I_PAGE, _I_OPENQ, _I_CLOSEQ, _I_SHORT, _I_DEPTH, _I_CEND, _I_IN, _I_ED = range(10)
@@ -699,7 +743,10 @@ _I_YEAR, _I_VOL, _I_PAGE, _I_OPENQ, _I_CLOSEQ, _I_SHORT, _I_DEPTH, _I_CEND, _I_I
 def _info(tok: str) -> tuple[bool, bool, bool, bool, bool, bool, int, bool, bool, bool]:
     """Year, volume cue, page cue, opening quote, closing quote, one-character core,
     bracket depth change, clause end, "In", editor role word."""
-    core = _core(tok)
+    return _info_of(tok, _core(tok))
+
+
+def _info_of(tok: str, core: tuple[str, ...]) -> tuple[bool, bool, bool, bool, bool, bool, int, bool, bool, bool]:
     low = tok.lower()
     stripped = tok.rstrip(".,;:")
     return (

@@ -442,12 +442,12 @@ def repair(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     while i < len(out):
         label, text = out[i]
         prev = out[i - 1][0]
-        if _CONTINUES.match(text) and prev in _NAME_SEGMENTS and label != prev:
+        if text[:1] in "of" and _CONTINUES.match(text) and prev in _NAME_SEGMENTS and label != prev:
             out[i - 1 : i + 1] = [(prev, f"{out[i - 1][1]} {text}")]
             continue
         i += 1
     for i in range(len(out) - 3):
-        if [lab for lab, _ in out[i : i + 4]] == ["title", "publisher", "location", "publisher"]:
+        if out[i][0] == "title" and [lab for lab, _ in out[i + 1 : i + 4]] == ["publisher", "location", "publisher"]:
             out[i : i + 2] = [("title", f"{out[i][1]} {out[i + 1][1]}")]
             break
     labels = {lab for lab, _ in out}

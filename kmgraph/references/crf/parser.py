@@ -32,6 +32,7 @@ __all__ = ["MAX_TOKENS", "parse_reference_crf", "parse_tokens"]
 
 #: At most this many tokens are tagged (a real reference has fewer than 150).
 MAX_TOKENS = 400
+_RE_WORD_CHAR = re.compile(r"[^\W_]")
 
 
 def parse_tokens(tokens: list[str], model: CRFModel | None = None) -> tuple[list[str], list[float]]:
@@ -73,7 +74,7 @@ def _parse(raw: str, model: CRFModel) -> ParsedReference:
     s, cap, reasons = prepare_reference(raw, parser="the model")
     if not s:
         return ParsedReference(raw=raw, fields={}, confidence=0.0, reason="empty reference")
-    if not re.search(r"[^\W_]", s):
+    if not _RE_WORD_CHAR.search(s):
         return ParsedReference(raw=raw, fields={}, confidence=0.0, reason="no words in the reference")
     tokens = tokenize(s)
     if len(tokens) > MAX_TOKENS:
