@@ -48,7 +48,7 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, SKOS
 
 from kmgraph.graph.errors import AmbiguousName, InvalidQuery, NameNotFound
-from kmgraph.graph.view import EDGE_LABELS, node_kind, to_networkx
+from kmgraph.graph.view import EDGE_LABELS, Statements, node_kind, oxigraph_store, statements, to_networkx
 from kmgraph.ontology.namespaces import CONCEPT, FABIO, FRAPO, KMG, PREFIXES
 from kmgraph.references.keys import ascii_fold
 
@@ -178,21 +178,23 @@ _LABEL_PREDICATES = (
 )
 
 
-def _label_table(graph: Graph) -> dict[URIRef, dict[URIRef, list[str]]]:
-    """Every literal of the label predicates, by subject: one pass per predicate instead
-    of several lookups per entity."""
-    table: dict[URIRef, dict[URIRef, list[str]]] = defaultdict(lambda: defaultdict(list))
+_LabelTable = dict[str, dict[URIRef, list[str]]]
+
+
+def _label_table(reader: Statements) -> _LabelTable:
+    """Every literal of the label predicates, by subject IRI: one pass per predicate
+    instead of several lookups per entity."""
+    table: _LabelTable = defaultdict(lambda: defaultdict(list))
     for predicate in _LABEL_PREDICATES:
-        for s, o in graph.subject_objects(predicate):
-            if isinstance(o, Literal):
-                table[s][predicate].append(str(o))
+        for s, text, _ in reader.literals(predicate):
+            table[s][predicate].append(text)
     return table
 
 
-def _labels(graph: Graph, iri: URIRef, kind: str, table: dict[URIRef, dict[URIRef, list[str]]] | None = None) -> list[str]:
+def _labels(graph: Graph, iri: URIRef, kind: str, table: _LabelTable | None = None) -> list[str]:
     def lits(*predicates: URIRef) -> list[str]:
         if table is not None:
-            found = table.get(iri)
+            found = table.get(str(iri))
             return [o for p in predicates for o in found.get(p, ())] if found else []
         return [str(o) for p in predicates for o in graph.objects(iri, p) if isinstance(o, Literal)]
 
@@ -221,17 +223,20 @@ def _looser(text: str) -> str:
 
 
 class _Names:
-    def __init__(self, graph: Graph) -> None:
-        view = _view(graph)
+    """The name index of :func:`resolve`; ``reader`` reads the graph another way than the
+    fastest (:func:`kmgraph.graph.view.statements`; tests compare the two)."""
+
+    def __init__(self, graph: Graph, reader: Statements | None = None) -> None:
+        view = _view(graph) if reader is None else to_networkx(graph, reader)
+        reader = statements(graph) if reader is None else reader
         self.entities: dict[str, Entity] = {}
         self.levels: list[dict[str, set[str]]] = [defaultdict(set), defaultdict(set), defaultdict(set)]
         self.surnames: dict[str, set[str]] = defaultdict(set)
-        candidates: set[URIRef] = {URIRef(n) for n in view.nodes}
-        candidates |= {s for s in graph.subjects(RDF.type, SKOS.Concept) if isinstance(s, URIRef)}
-        candidates |= {s for s in graph.subjects(RDF.type, ORG.Organization) if isinstance(s, URIRef)}
-        table = _label_table(graph)
-        for iri in sorted(candidates, key=str):
-            data = view.nodes[str(iri)] if str(iri) in view else None
+        candidates = set(view.nodes) | reader.instances(SKOS.Concept) | reader.instances(ORG.Organization)
+        table = _label_table(reader)
+        for text in sorted(candidates):
+            iri = URIRef(text)
+            data = view.nodes[text] if text in view else None
             kind = str(data["type"]) if data else node_kind(graph, iri)
             if kind is None:
                 continue
@@ -250,7 +255,7 @@ class _Names:
                 self.levels[1][_loose(name)].add(str(iri))
                 self.levels[2][_looser(name)].add(str(iri))
             if kind == "person":  # "Levin" alone, when no entity has that exact name
-                for family in table.get(iri, {}).get(FOAF.familyName, ()):
+                for family in table.get(text, {}).get(FOAF.familyName, ()):
                     self.surnames[_looser(family)].add(str(iri))
 
     def resolve(self, name: str, kinds: Sequence[str] | None) -> Entity:
@@ -1052,7 +1057,7 @@ def sparql(graph: Graph, query: str) -> SparqlResult:
 
     # The query runs on the built graph only: FROM <…> loads nothing from disk or the web.
     rdflib_sparql.SPARQL_LOAD_GRAPHS = False
-    inner = _oxigraph_of(graph)
+    inner = oxigraph_store(graph)
     if inner is not None and not _MAYBE_SERVICE.search(query):
         return _run_oxigraph(inner, query)
     try:
@@ -1082,19 +1087,6 @@ def sparql(graph: Graph, query: str) -> SparqlResult:
         raise
     except Exception as exc:  # evaluation is lazy: errors surface while reading results
         raise InvalidQuery(f"the SPARQL query failed: {' '.join(str(exc).split())[:300]}") from None
-
-
-def _oxigraph_of(graph: Graph) -> Any:
-    """The pyoxigraph store under a kmgraph Oxigraph dataset (whose default graph is the
-    stored union), or None for any other graph."""
-    from rdflib import Dataset
-
-    store = graph.store
-    if not isinstance(graph, Dataset) or not getattr(graph, "default_union", False):
-        return None
-    if type(store).__name__ != "UnionOxigraphStore" or not hasattr(store, "_inner"):
-        return None
-    return store._inner
 
 
 def _ox_text(value: Any) -> str | None:
