@@ -674,6 +674,7 @@ class _Relations:
     def __init__(self, view: nx.MultiDiGraph) -> None:
         works = [n for n, d in view.nodes(data=True) if d["type"] in ("source", "work")]
         self.position = {w: i for i, w in enumerate(works)}
+        self.ident = {w: str(view.nodes[w]["key"]) for w in works}
         refs: dict[str, set[str]] = defaultdict(set)
         citers: dict[str, set[str]] = defaultdict(set)
         topics: dict[str, set[str]] = defaultdict(set)
@@ -701,15 +702,24 @@ class _Relations:
         self.concept_weight = {c: 1 / math.log(max(len(ws), 2)) for c, ws in self.by_concept.items()}
         self.org_weight = {o: 1 / math.log(max(len(ws), 2)) for o, ws in self.by_org.items()}
 
-    def _candidates(self, seed: str, by: str) -> set[str]:
+    def _candidates(self, seed: str, by: str) -> tuple[set[str], dict[str, int], dict[str, int]]:
+        """The works that can score above 0 for ``by``, with, for each, how many
+        documents cite it and the seed (co-citation) and how many works both cite
+        (coupling), counted while they are gathered."""
         empty: set[str] = set()
+        cocited: dict[str, int] = defaultdict(int)
+        coupled: dict[str, int] = defaultdict(int)
         found: set[str] = set()
         if by in ("all", "cocitation"):
             for citing in self.citers.get(seed, empty):
-                found |= self.refs.get(citing, empty)
+                for other in self.refs.get(citing, empty):
+                    cocited[other] += 1
+            found.update(cocited)
         if by in ("all", "coupling"):
             for ref in self.refs.get(seed, empty):
-                found |= self.citers.get(ref, empty)
+                for other in self.citers.get(ref, empty):
+                    coupled[other] += 1
+            found.update(coupled)
         if by in ("all", "concepts"):
             for c in self.expanded.get(seed, empty):
                 found |= self.by_concept[c]
@@ -719,7 +729,15 @@ class _Relations:
         if by == "all":
             found |= self.refs.get(seed, empty) | self.citers.get(seed, empty)
         found.discard(seed)
-        return {w for w in found if w in self.position}
+        return {w for w in found if w in self.position}, cocited, coupled
+
+    def _shared(self, seed: str, other: str, weights: dict[str, float], sets: dict[str, set[str]], total: float) -> float:
+        """The Adamic–Adar share of what ``seed`` and ``other`` both have (concepts or
+        organisations), 0..1."""
+        if not total:
+            return 0.0
+        empty: set[str] = set()
+        return sum(weights[z] for z in sets.get(seed, empty) & sets.get(other, empty)) / total
 
     def rank(self, view: nx.MultiDiGraph, seed: str, by: str, top: int) -> list[Related]:
         empty: set[str] = set()
@@ -730,30 +748,35 @@ class _Relations:
         self_o = sum(self.org_weight[z] for z in seed_o)
         label = lambda n: str(view.nodes[n]["label"])  # noqa: E731
         ident = lambda n: str(view.nodes[n]["key"])  # noqa: E731
+        candidates, cocited, coupled = self._candidates(seed, by)
+        # The cosines from the counts: the same numbers as _cosine on the sets.
+        n_citers, n_refs = len(seed_citers), len(seed_refs)
+        cocitation = lambda o: cocited[o] / math.sqrt(n_citers * len(citers[o])) if cocited.get(o) else 0.0  # noqa: E731
+        coupling = lambda o: coupled[o] / math.sqrt(n_refs * len(refs[o])) if coupled.get(o) else 0.0  # noqa: E731
+        concepts = lambda o: self._shared(seed, o, self.concept_weight, self.expanded, self_k)  # noqa: E731
+        organisations = lambda o: self._shared(seed, o, self.org_weight, orgs, self_o)  # noqa: E731
+        if by == "all":
+            measure = lambda o: (  # noqa: E731
+                WEIGHTS["coupling"] * coupling(o)
+                + WEIGHTS["cocitation"] * cocitation(o)
+                + WEIGHTS["concepts"] * concepts(o)
+                + WEIGHTS["organisations"] * organisations(o)
+                + WEIGHTS["direct"] * (1.0 if o in seed_refs or seed in refs.get(o, empty) else 0.0)
+            )
+        else:
+            measure = {"cocitation": cocitation, "coupling": coupling, "concepts": concepts, "organisations": organisations}[by]
         scored = []
-        for other in sorted(self._candidates(seed, by), key=self.position.__getitem__):
+        for other in candidates:
+            score = measure(other)
+            if score > 0:
+                scored.append((-round(score, 4), self.ident[other], self.position[other], other, score))
+        scored.sort()
+        results = []
+        for *_, other, score in scored[: max(top, 0)]:
             cc = _cosine(seed_citers, citers.get(other, empty))
             bc = _cosine(seed_refs, refs.get(other, empty))
-            kc = sum(self.concept_weight[z] for z in seed_k & self.expanded.get(other, empty)) / self_k if self_k else 0.0
-            oc = sum(self.org_weight[z] for z in seed_o & orgs.get(other, empty)) / self_o if self_o else 0.0
+            kc, oc = concepts(other), organisations(other)
             direct = "cites" if other in seed_refs else "cited by" if seed in refs.get(other, empty) else ""
-            score = {
-                "all": WEIGHTS["coupling"] * bc
-                + WEIGHTS["cocitation"] * cc
-                + WEIGHTS["concepts"] * kc
-                + WEIGHTS["organisations"] * oc
-                + WEIGHTS["direct"] * (1.0 if direct else 0.0),
-                "cocitation": cc,
-                "coupling": bc,
-                "concepts": kc,
-                "organisations": oc,
-            }[by]
-            if score <= 0:
-                continue
-            scored.append((-round(score, 4), ident(other), other, score, cc, bc, kc, oc, direct))
-        scored.sort(key=lambda row: (row[0], row[1]))
-        results = []
-        for _, _, other, score, cc, bc, kc, oc, direct in scored[: max(top, 0)]:
             cocited = sorted(ident(n) for n in seed_citers & citers.get(other, empty))
             shared_refs = sorted(ident(n) for n in seed_refs & refs.get(other, empty))
             shared_k = seed_k & self.expanded.get(other, empty)

@@ -147,13 +147,14 @@ NAME_PARTICLES: frozenset[str] = frozenset(
     ]
 )
 _KEY = re.compile(r"[^\s,{}()\"#%'=\\~]+")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def ascii_fold(text: str) -> str:
     """Lower-case ASCII letters, digits and spaces only (accents folded with NFKD)."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_NO_DECOMPOSITION))
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", " ", ascii_text).strip()
+    return _NOT_ALNUM.sub(" ", ascii_text).strip()
 
 
 def _first_significant(text: str) -> str:
