@@ -398,8 +398,9 @@ class OxigraphSink:
     """Writes a build into a new Oxigraph folder, graph by graph, with Oxigraph's bulk
     loader (:meth:`pyoxigraph.Store.bulk_load`, fed N-Quads text in batches): each named
     graph's statements, and each statement once more in the default graph, which holds the
-    union. :meth:`commit` puts the folder in the place of the old one (two renames);
-    :meth:`abort` removes it and leaves the old one as it was.
+    union. :meth:`commit` compacts the folder (:meth:`pyoxigraph.Store.optimize`) and puts
+    it in the place of the old one (two renames); :meth:`abort` removes it and leaves the
+    old one as it was.
 
     Raises:
         InputError: The folder is a file, is not kmgraph's (no marker, not empty), or
@@ -538,7 +539,11 @@ class OxigraphSink:
         try:
             self._load()
             self._finish_loading()
-            self._open().flush()
+            # Compact what the bulk loader wrote (one set of sorted files per batch):
+            # every later read looks terms up in fewer files, so reads and queries that
+            # read strings back (grouping, sorting) are about twice as fast.
+            self._open().optimize()
+            self.store.flush()
             graphs = sum(1 for _ in self.store.named_graphs())
             union = len(self.store) - self.statements
             self.store = None  # releases RocksDB's lock
