@@ -290,9 +290,12 @@ class _Names:
         raise NameNotFound(name, close, what=what)
 
 
+_LONGEST_FIRST = sorted(PREFIXES.values(), key=len, reverse=True)
+
+
 def _local_id(iri: URIRef) -> str:
     text = str(iri)
-    for ns in sorted(PREFIXES.values(), key=len, reverse=True):
+    for ns in _LONGEST_FIRST:
         if text.startswith(ns) and text != ns:
             return text[len(ns) :]
     return text

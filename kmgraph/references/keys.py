@@ -152,6 +152,8 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 def ascii_fold(text: str) -> str:
     """Lower-case ASCII letters, digits and spaces only (accents folded with NFKD)."""
+    if text.isascii():  # nothing to fold (NFKD leaves ASCII as it is)
+        return _NOT_ALNUM.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text.translate(_NO_DECOMPOSITION))
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
     return _NOT_ALNUM.sub(" ", ascii_text).strip()
