@@ -48,7 +48,17 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, SKOS
 
 from kmgraph.graph.errors import AmbiguousName, InvalidQuery, NameNotFound
-from kmgraph.graph.view import EDGE_LABELS, Statements, node_kind, oxigraph_store, statements, to_networkx
+from kmgraph.graph.view import (
+    ATTRIBUTE_PREDICATES,
+    EDGE_LABELS,
+    LiteralTable,
+    Statements,
+    literal_table,
+    node_kind,
+    oxigraph_store,
+    statements,
+    to_networkx,
+)
 from kmgraph.ontology.namespaces import CONCEPT, FABIO, FRAPO, KMG, PREFIXES
 from kmgraph.references.keys import ascii_fold
 
@@ -124,6 +134,10 @@ class _Cache:
             return -1, sum(1 for _ in graph.triples((None, None, None)))
         return changes[1], len(store) if isinstance(store, Memory) else -1
 
+    def forget(self, graph: Graph, name: str) -> None:
+        """Drop one item (it is made again when asked for)."""
+        self._items.pop((id(graph), name), None)
+
     def get(self, graph: Graph, name: str, make: Any) -> Any:
         version = self._version(graph)
         slot = (id(graph), name)
@@ -138,8 +152,14 @@ class _Cache:
 _CACHE = _Cache()
 
 
+def _texts(graph: Graph) -> LiteralTable:
+    """The literals the view and the name index read, read once for both (dropped from
+    the cache once the name index is made)."""
+    return _CACHE.get(graph, "texts", lambda g: literal_table(statements(g), _TEXT_PREDICATES))
+
+
 def _view(graph: Graph) -> nx.MultiDiGraph:
-    return _CACHE.get(graph, "view", to_networkx)
+    return _CACHE.get(graph, "view", lambda g: to_networkx(g, table=_texts(g)))
 
 
 # --------------------------------------------------------------------------- names
@@ -178,40 +198,35 @@ _LABEL_PREDICATES = (
 )
 
 
-_LabelTable = dict[str, dict[URIRef, list[str]]]
+_TEXT_PREDICATES = tuple(dict.fromkeys((*ATTRIBUTE_PREDICATES, *_LABEL_PREDICATES)))
+# Looked up once: an rdflib namespace attribute costs a function call each time.
+_WORK_LABELS = (DCTERMS.identifier, DCTERMS.title)
+_NAME, _FAMILY_NAME, _GIVEN_NAME = FOAF.name, FOAF.familyName, FOAF.givenName
+_CONCEPT_LABELS = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
+_ORGANISATION_LABELS = (SKOS.prefLabel, SKOS.altLabel, FOAF.name, FRAPO.hasAcronym)
 
 
-def _label_table(reader: Statements) -> _LabelTable:
-    """Every literal of the label predicates, by subject IRI: one pass per predicate
-    instead of several lookups per entity."""
-    table: _LabelTable = defaultdict(lambda: defaultdict(list))
-    for predicate in _LABEL_PREDICATES:
-        for s, text, _ in reader.literals(predicate):
-            table[s][predicate].append(text)
-    return table
-
-
-def _labels(graph: Graph, iri: URIRef, kind: str, table: _LabelTable | None = None) -> list[str]:
+def _labels(graph: Graph, iri: URIRef, kind: str, table: LiteralTable | None = None) -> list[str]:
     def lits(*predicates: URIRef) -> list[str]:
         if table is not None:
             found = table.get(str(iri))
-            return [o for p in predicates for o in found.get(p, ())] if found else []
+            return [o[0] for p in predicates for o in found.get(p, ())] if found else []
         return [str(o) for p in predicates for o in graph.objects(iri, p) if isinstance(o, Literal)]
 
     if kind in ("source", "work"):
-        return lits(DCTERMS.identifier, DCTERMS.title)
+        return lits(*_WORK_LABELS)
     if kind == "person":
-        names = lits(FOAF.name)
-        family = lits(FOAF.familyName)
-        given = lits(FOAF.givenName)
+        names = lits(_NAME)
+        family = lits(_FAMILY_NAME)
+        given = lits(_GIVEN_NAME)
         if table is not None and (len(family) > 1 or len(given) > 1):
             return _labels(graph, iri, kind)  # which name comes first is the store's order
         if family:
             names.append(f"{family[0]}, {given[0]}" if given else family[0])
         return names
     if kind == "concept":
-        return [label for label in lits(SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel) if "…" not in label]
-    return lits(SKOS.prefLabel, SKOS.altLabel, FOAF.name, FRAPO.hasAcronym)
+        return [label for label in lits(*_CONCEPT_LABELS) if "…" not in label]
+    return lits(*_ORGANISATION_LABELS)
 
 
 def _loose(text: str) -> str:
@@ -228,12 +243,13 @@ class _Names:
 
     def __init__(self, graph: Graph, reader: Statements | None = None) -> None:
         view = _view(graph) if reader is None else to_networkx(graph, reader)
+        own = reader is None
         reader = statements(graph) if reader is None else reader
         self.entities: dict[str, Entity] = {}
         self.levels: list[dict[str, set[str]]] = [defaultdict(set), defaultdict(set), defaultdict(set)]
         self.surnames: dict[str, set[str]] = defaultdict(set)
         candidates = set(view.nodes) | reader.instances(SKOS.Concept) | reader.instances(ORG.Organization)
-        table = _label_table(reader)
+        table = _texts(graph) if reader is None else literal_table(reader, _TEXT_PREDICATES)
         for text in sorted(candidates):
             iri = URIRef(text)
             data = view.nodes[text] if text in view else None
@@ -255,8 +271,10 @@ class _Names:
                 self.levels[1][_loose(name)].add(str(iri))
                 self.levels[2][_looser(name)].add(str(iri))
             if kind == "person":  # "Levin" alone, when no entity has that exact name
-                for family in table.get(text, {}).get(FOAF.familyName, ()):
+                for family, _ in table.get(text, {}).get(_FAMILY_NAME, ()):
                     self.surnames[_looser(family)].add(str(iri))
+        if own:
+            _CACHE.forget(graph, "texts")
 
     def resolve(self, name: str, kinds: Sequence[str] | None) -> Entity:
         text = name.strip()

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import networkx as nx
@@ -46,7 +46,7 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, SKOS
 
 from kmgraph.ontology.namespaces import AGENT, CITO, CONCEPT, FABIO, KMG, ORGID, PERSON, WORK
 
-__all__ = ["EDGE_LABELS", "NODE_TYPES", "Statements", "node_kind", "oxigraph_store", "statements", "to_networkx"]
+__all__ = ["ATTRIBUTE_PREDICATES", "EDGE_LABELS", "NODE_TYPES", "LiteralTable", "Statements", "literal_table", "node_kind", "oxigraph_store", "statements", "to_networkx"]
 
 NODE_TYPES = ("source", "work", "person", "organisation", "concept")
 
@@ -171,8 +171,10 @@ def statements(graph: Graph) -> Statements:
     return Statements(graph) if store is None else _OxigraphStatements(graph, store)
 
 
-_Table = dict[str, dict[URIRef, list[tuple[str, str | None]]]]
-_ATTRIBUTE_PREDICATES = (
+#: Literals by subject IRI and predicate, as (lexical form, language).
+LiteralTable = dict[str, dict[URIRef, list[tuple[str, str | None]]]]
+#: The predicates whose literals the view's node attributes come from.
+ATTRIBUTE_PREDICATES = (
     DCTERMS.identifier,
     DCTERMS.title,
     FABIO.hasURL,
@@ -182,17 +184,17 @@ _ATTRIBUTE_PREDICATES = (
 )
 
 
-def _literal_table(reader: Statements) -> _Table:
-    """The literals of the attribute predicates by subject, read in one pass per
-    predicate (a lookup per node and predicate costs far more on a large graph)."""
-    table: _Table = defaultdict(lambda: defaultdict(list))
-    for predicate in _ATTRIBUTE_PREDICATES:
+def literal_table(reader: Statements, predicates: Iterable[URIRef] = ATTRIBUTE_PREDICATES) -> LiteralTable:
+    """The literals of some predicates by subject, read in one pass per predicate (a
+    lookup per node and predicate costs far more on a large graph)."""
+    table: LiteralTable = defaultdict(lambda: defaultdict(list))
+    for predicate in predicates:
         for s, text, language in reader.literals(predicate):
             table[s][predicate].append((text, language))
     return table
 
 
-def _first(table: _Table, iri: str, *predicates: URIRef) -> str | None:
+def _first(table: LiteralTable, iri: str, *predicates: URIRef) -> str | None:
     found = table.get(iri, {})
     for predicate in predicates:
         values = sorted(found.get(predicate, ()), key=lambda o: (o[1] not in (None, "en"), o[0]))
@@ -208,19 +210,22 @@ def _local(iri: str) -> str:
     return iri
 
 
-def _attributes(table: _Table, iri: str, kind: str) -> dict[str, object]:
+_IDENTIFIER, _TITLE, _URL, _YEAR, _NAME, _PREF_LABEL = ATTRIBUTE_PREDICATES
+
+
+def _attributes(table: LiteralTable, iri: str, kind: str) -> dict[str, object]:
     key = _local(iri)
     if kind in ("source", "work"):
-        identifier = _first(table, iri, DCTERMS.identifier)
-        label = _first(table, iri, DCTERMS.title) or _first(table, iri, FABIO.hasURL) or identifier or key
+        identifier = _first(table, iri, _IDENTIFIER)
+        label = _first(table, iri, _TITLE) or _first(table, iri, _URL) or identifier or key
         attrs: dict[str, object] = {"type": kind, "label": label, "key": identifier or key}
-        year = _first(table, iri, FABIO.hasPublicationYear)
+        year = _first(table, iri, _YEAR)
         if year and re.fullmatch(r"\d{4}", year):
             attrs["year"] = int(year)
         return attrs
     if kind == "person":
-        return {"type": kind, "label": _first(table, iri, FOAF.name) or key, "key": key}
-    label = _first(table, iri, SKOS.prefLabel, FOAF.name) or key
+        return {"type": kind, "label": _first(table, iri, _NAME) or key, "key": key}
+    label = _first(table, iri, _PREF_LABEL, _NAME) or key
     return {"type": kind, "label": label, "key": key}
 
 
@@ -238,12 +243,14 @@ def _counts(reader: Statements) -> dict[tuple[str, str], int]:
     return counts
 
 
-def to_networkx(graph: Graph, reader: Statements | None = None) -> nx.MultiDiGraph:
+def to_networkx(graph: Graph, reader: Statements | None = None, table: LiteralTable | None = None) -> nx.MultiDiGraph:
     """Project the RDF graph (or dataset) onto a typed, labelled NetworkX multigraph.
 
     Args:
         graph: A graph built by :func:`kmgraph.graph.build.build_graph` (or read back).
         reader: How to read it (default: :func:`statements`, the fastest reader).
+        table: Its :func:`literal_table` (with at least :data:`ATTRIBUTE_PREDICATES`),
+            when the caller has it already.
 
     Returns:
         The :class:`networkx.MultiDiGraph` described in the module docstring.
@@ -280,7 +287,7 @@ def to_networkx(graph: Graph, reader: Statements | None = None) -> nx.MultiDiGra
                 edges.append((s, o, edge_type, 1))
 
     view = nx.MultiDiGraph()
-    table = _literal_table(reader)
+    table = literal_table(reader) if table is None else table
     for iri in sorted(present):
         view.add_node(iri, **_attributes(table, iri, kinds[iri]))
     seen: set[tuple[str, str, str]] = set()
