@@ -246,10 +246,12 @@ class _Names:
         own = reader is None
         reader = statements(graph) if reader is None else reader
         self.entities: dict[str, Entity] = {}
-        self.levels: list[dict[str, set[str]]] = [defaultdict(set), defaultdict(set), defaultdict(set)]
-        self.surnames: dict[str, set[str]] = defaultdict(set)
+        # name -> the IRI it names, or the set of them when it names several (a set for
+        # every name would double the index's memory: most names name one entity)
+        self.levels: list[dict[str, str | set[str]]] = [{}, {}, {}]
+        self.surnames: dict[str, str | set[str]] = {}
         candidates = set(view.nodes) | reader.instances(SKOS.Concept) | reader.instances(ORG.Organization)
-        table = _texts(graph) if reader is None else literal_table(reader, _TEXT_PREDICATES)
+        table = _texts(graph) if own else literal_table(reader, _TEXT_PREDICATES)
         for text in sorted(candidates):
             iri = URIRef(text)
             data = view.nodes[text] if text in view else None
@@ -267,12 +269,12 @@ class _Names:
             for name in names:
                 if not name:
                     continue
-                self.levels[0][name].add(str(iri))
-                self.levels[1][_loose(name)].add(str(iri))
-                self.levels[2][_looser(name)].add(str(iri))
+                _add(self.levels[0], name, text)
+                _add(self.levels[1], _loose(name), text)
+                _add(self.levels[2], _looser(name), text)
             if kind == "person":  # "Levin" alone, when no entity has that exact name
                 for family, _ in table.get(text, {}).get(_FAMILY_NAME, ()):
-                    self.surnames[_looser(family)].add(str(iri))
+                    _add(self.surnames, _looser(family), text)
         if own:
             _CACHE.forget(graph, "texts")
 
@@ -280,13 +282,13 @@ class _Names:
         text = name.strip()
         keys = (text, _loose(text), _looser(text))
         for level, key in zip(self.levels, keys, strict=True):
-            hits = [self.entities[i] for i in sorted(level.get(key, ())) if not kinds or self.entities[i].kind in kinds]
+            hits = [self.entities[i] for i in sorted(_ids(level.get(key))) if not kinds or self.entities[i].kind in kinds]
             if len(hits) == 1:
                 return hits[0]
             if len(hits) > 1:
                 raise AmbiguousName(name, [str(h) for h in sorted(hits, key=lambda h: (h.kind, h.id))])
         if not kinds or "person" in kinds:
-            people = [self.entities[i] for i in sorted(self.surnames.get(keys[2], ()))]
+            people = [self.entities[i] for i in sorted(_ids(self.surnames.get(keys[2])))]
             if len(people) == 1:
                 return people[0]
             if len(people) > 1:
@@ -295,8 +297,10 @@ class _Names:
 
         pool = {
             n: ids
-            for n, ids in self.levels[1].items()
-            if not n.startswith("http") and (not kinds or any(self.entities[i].kind in kinds for i in ids))
+            for n, found in self.levels[1].items()
+            if (ids := _ids(found))
+            and not n.startswith("http")
+            and (not kinds or any(self.entities[i].kind in kinds for i in ids))
         }
         close: list[str] = []
         for match in process.extract(_loose(text), list(pool), scorer=fuzz.WRatio, limit=10, score_cutoff=75):
@@ -309,6 +313,24 @@ class _Names:
 
 
 _LONGEST_FIRST = sorted(PREFIXES.values(), key=len, reverse=True)
+
+
+def _add(index: dict[str, str | set[str]], key: str, iri: str) -> None:
+    found = index.get(key)
+    if found is None:
+        index[key] = iri
+    elif isinstance(found, str):
+        if found != iri:
+            index[key] = {found, iri}
+    else:
+        found.add(iri)
+
+
+def _ids(found: str | set[str] | None) -> Iterable[str]:
+    """The IRIs an index entry holds (see :class:`_Names`)."""
+    if found is None:
+        return ()
+    return (found,) if isinstance(found, str) else found
 
 
 def _local_id(iri: URIRef) -> str:
