@@ -125,6 +125,16 @@ def test_oxigraph_gives_the_same_answers_as_memory(seed_graph: Dataset, oxigraph
     assert_same(answers(seed_graph), answers(stored))
 
 
+def test_oxigraph_copied_into_memory_gives_the_same_answers(seed_graph: Dataset, oxigraph_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "db"
+    shutil.copytree(oxigraph_dir, folder)
+    copy = open_graph(f"oxigraph:{folder}", in_memory=True)
+    shutil.rmtree(folder)  # the copy answers without the folder
+    assert_same(answers(seed_graph), answers(copy))
+    with pytest.raises(UsageError, match="read-only"):
+        open_oxigraph(oxigraph_dir, read_only=False, in_memory=True)
+
+
 def test_oxigraphs_union_option_is_a_bag_so_the_union_is_stored(seed_graph: Dataset, oxigraph_dir: Path) -> None:
     # Why the folder stores the union as its default graph instead of letting Oxigraph
     # make it at query time (use_default_graph_as_union, or the named graphs as the
