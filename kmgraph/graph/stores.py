@@ -443,8 +443,10 @@ class OxigraphSink:
             cannot be written.
     """
 
-    #: Characters of N-Quads text handed to the bulk loader at a time.
-    BATCH = 32 << 20
+    #: Characters of N-Quads text handed to the bulk loader at a time. Oxigraph's memory
+    #: grows with the batch: at the benchmark's scale 1, 8 MB batches peak at 1.6 GB and
+    #: 32 MB batches at 2.05 GB, in the same time (4 MB: 1.46 GB, 10 % slower).
+    BATCH = 8 << 20
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         import pyoxigraph as ox
