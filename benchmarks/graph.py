@@ -16,7 +16,7 @@ the process's own high-water mark, ``resource.getrusage(RUSAGE_SELF).ru_maxrss``
   (only up to ``--memory-scale``; rdflib needs about 1.6 KB per statement), then
   ``related``, ``path`` and the SPARQL query on it;
 * **Oxigraph queries** on the folder the build wrote (:func:`kmgraph.graph.stores.open_oxigraph`):
-  the first query (NetworkX view and indexes, read through oxrdflib), ``related`` and
+  the first query (NetworkX view and indexes, read from pyoxigraph), ``related`` and
   ``path`` warm, and the SPARQL co-citation query (two hops, ``GROUP BY``) through
   :func:`kmgraph.graph.query.sparql` for the most cited work and a work of median
   citations; both stores must give the same rows.
@@ -30,6 +30,7 @@ Usage::
     python benchmarks/graph.py                       # the target corpus, 3 runs
     python benchmarks/graph.py --scale 0.1 --runs 3  # a tenth of it
     python benchmarks/graph.py --scale 0.01 --runs 1 --json /tmp/graph-bench.json
+    python benchmarks/graph.py --scale 1 --runs 1 --no-file  # the Oxigraph build and queries only
 
 Results and their discussion: ``docs/graph-benchmark.md``.
 """
@@ -154,7 +155,10 @@ def _queries(ds: Any, corpus: Any, args: argparse.Namespace, prefix: str) -> dic
     out: dict[str, Any] = {}
     rng = random.Random(args.seed * 1000 + args.run)
     seeds, hot, median = _seeds(corpus, rng, args.samples)
+    cpu = time.process_time()
     out[f"{prefix}first_query_s"], _ = _timed(lambda: query.related(ds, seeds[0]))
+    out[f"{prefix}first_query_cpu_s"] = time.process_time() - cpu
+    out[f"{prefix}first_query_peak_mb"] = _peak_mb()
     related_times = [_timed(lambda seed=seed: query.related(ds, seed, by="all", top=10))[0] for seed in seeds]
     out[f"{prefix}related_ms"] = statistics.median(related_times) * 1000
     out[f"{prefix}related_max_ms"] = max(related_times) * 1000
@@ -167,6 +171,15 @@ def _queries(ds: Any, corpus: Any, args: argparse.Namespace, prefix: str) -> dic
     out[f"{prefix}path_max_ms"] = max(path_times) * 1000
     out[f"{prefix}view_nodes"], out[f"{prefix}view_edges"] = view.number_of_nodes(), view.number_of_edges()
     out[f"{prefix}query_peak_mb"] = _peak_mb()
+    out.update(_sparql(ds, hot, median, prefix))
+    return out
+
+
+def _sparql(ds: Any, hot: str, median: str, prefix: str) -> dict[str, Any]:
+    """The SPARQL co-citation query for the hot and the median seed (median of 3)."""
+    from kmgraph.graph import query
+
+    out: dict[str, Any] = {}
     for name, seed in (("hot", hot), ("median", median)):
         text = COCITATION.format(seed=seed)
         times = []
@@ -204,6 +217,13 @@ def child_oxigraph(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     out["oxigraph_open_s"], ds = _timed(lambda: open_oxigraph(Path(args.dir) / "oxigraph"))
     out.update(_queries(ds, corpus, args, "oxigraph_"))
+    ds.close()
+    # The same folder copied into Oxigraph's in-memory store (open_oxigraph(in_memory=True)).
+    _, hot, median = _seeds(corpus, random.Random(0), args.samples)
+    cpu = time.process_time()
+    out["inmemory_open_s"], ds = _timed(lambda: open_oxigraph(Path(args.dir) / "oxigraph", in_memory=True))
+    out["inmemory_open_cpu_s"] = time.process_time() - cpu
+    out.update(_sparql(ds, hot, median, "inmemory_"))
     return out
 
 
@@ -299,6 +319,8 @@ def report(
     for name, results in (("memory", memory), ("oxigraph", oxis)):
         p = f"{name}_"
         row(f"{name}: first query (view + indexes)", results, p + "first_query_s", "s")
+        row("  CPU time", results, p + "first_query_cpu_s", "s")
+        row("  peak RSS", results, p + "first_query_peak_mb", "MB")
         row(f"{name}: related, warm (median of seeds)", results, p + "related_ms", "ms", TARGETS["related_ms"])
         row(f"{name}: related, slowest seed", results, p + "related_max_ms", "ms")
         row(f"{name}: path, first (undirected view)", results, p + "first_path_s", "s")
@@ -307,15 +329,26 @@ def report(
         row(f"{name}: peak RSS after queries", results, p + "query_peak_mb", "MB")
         row(f"{name}: SPARQL co-citation, hot", results, p + "sparql_hot_s", "s")
         row(f"{name}: SPARQL co-citation, median", results, p + "sparql_median_s", "s")
+    row("oxigraph in memory: open (copy the folder)", oxis, "inmemory_open_s", "s")
+    row("  CPU time", oxis, "inmemory_open_cpu_s", "s")
+    row("oxigraph in memory: SPARQL co-citation, hot", oxis, "inmemory_sparql_hot_s", "s")
+    row("oxigraph in memory: SPARQL co-citation, median", oxis, "inmemory_sparql_median_s", "s")
     if memory and oxis:
-        for name in ("hot", "median"):
-            mem = _median(memory, f"memory_sparql_{name}_s")
-            ox = _median(oxis, f"oxigraph_sparql_{name}_s")
-            if mem and ox and ox[0] > 0:
-                speedup = mem[0] / ox[0]
-                met = "yes" if speedup >= TARGETS["oxigraph_speedup"] else "NO"
-                lines.append(f"{'Oxigraph speed-up, SPARQL ' + name:44} {speedup:>9.1f} x  {'':>10} {'':>10}  {'10 x':>9}  {met}")
-        same = all(m[f"memory_sparql_{n}_rows"] == o[f"oxigraph_sparql_{n}_rows"] for m in memory for o in oxis for n in ("hot", "median"))
+        for store, label in (("oxigraph", "Oxigraph"), ("inmemory", "Oxigraph in memory")):
+            for name in ("hot", "median"):
+                mem = _median(memory, f"memory_sparql_{name}_s")
+                ox = _median(oxis, f"{store}_sparql_{name}_s")
+                if mem and ox and ox[0] > 0:
+                    speedup = mem[0] / ox[0]
+                    met = "yes" if speedup >= TARGETS["oxigraph_speedup"] else "NO"
+                    lines.append(f"{label + ' speed-up, SPARQL ' + name:44} {speedup:>9.1f} x  {'':>10} {'':>10}  {'10 x':>9}  {met}")
+        same = all(
+            m[f"memory_sparql_{n}_rows"] == o[f"{store}_sparql_{n}_rows"]
+            for m in memory
+            for o in oxis
+            for n in ("hot", "median")
+            for store in ("oxigraph", "inmemory")
+        )
         lines.append(f"{'same SPARQL rows on both stores':44} {'yes' if same else 'NO':>12}")
     return "\n".join(lines)
 
@@ -330,6 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dir", help="working folder (default: a temporary one, removed afterwards)")
     parser.add_argument("--json", help="also write every run's figures to this JSON file")
     parser.add_argument("--no-oxigraph", action="store_true", help="skip the Oxigraph build and queries")
+    parser.add_argument("--no-file", action="store_true", help="skip the N-Quads file builds")
     parser.add_argument(
         "--memory-scale", type=float, default=0.25, help="build in rdflib's memory store only up to this scale (default 0.25)"
     )
@@ -359,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         loads = [f"at the start: {_load_situation()}"]
         for run in range(args.runs):
             for label, target, cache in BUILDS:
-                if target == "oxigraph" and args.no_oxigraph:
+                if (target == "oxigraph" and args.no_oxigraph) or (target == "file" and args.no_file):
                     continue
                 result = _run_child("build", args, run, "--target", target, "--cache", cache, "--workers", str(args.workers))
                 builds.setdefault(label, []).append(result)

@@ -48,7 +48,17 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, SKOS
 
 from kmgraph.graph.errors import AmbiguousName, InvalidQuery, NameNotFound
-from kmgraph.graph.view import EDGE_LABELS, node_kind, to_networkx
+from kmgraph.graph.view import (
+    ATTRIBUTE_PREDICATES,
+    EDGE_LABELS,
+    LiteralTable,
+    Statements,
+    literal_table,
+    node_kind,
+    oxigraph_store,
+    statements,
+    to_networkx,
+)
 from kmgraph.ontology.namespaces import CONCEPT, FABIO, FRAPO, KMG, PREFIXES
 from kmgraph.references.keys import ascii_fold
 
@@ -124,6 +134,10 @@ class _Cache:
             return -1, sum(1 for _ in graph.triples((None, None, None)))
         return changes[1], len(store) if isinstance(store, Memory) else -1
 
+    def forget(self, graph: Graph, name: str) -> None:
+        """Drop one item (it is made again when asked for)."""
+        self._items.pop((id(graph), name), None)
+
     def get(self, graph: Graph, name: str, make: Any) -> Any:
         version = self._version(graph)
         slot = (id(graph), name)
@@ -138,8 +152,14 @@ class _Cache:
 _CACHE = _Cache()
 
 
+def _texts(graph: Graph) -> LiteralTable:
+    """The literals the view and the name index read, read once for both (dropped from
+    the cache once the name index is made)."""
+    return _CACHE.get(graph, "texts", lambda g: literal_table(statements(g), _TEXT_PREDICATES))
+
+
 def _view(graph: Graph) -> nx.MultiDiGraph:
-    return _CACHE.get(graph, "view", to_networkx)
+    return _CACHE.get(graph, "view", lambda g: to_networkx(g, table=_texts(g)))
 
 
 # --------------------------------------------------------------------------- names
@@ -178,38 +198,35 @@ _LABEL_PREDICATES = (
 )
 
 
-def _label_table(graph: Graph) -> dict[URIRef, dict[URIRef, list[str]]]:
-    """Every literal of the label predicates, by subject: one pass per predicate instead
-    of several lookups per entity."""
-    table: dict[URIRef, dict[URIRef, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for predicate in _LABEL_PREDICATES:
-        for s, o in graph.subject_objects(predicate):
-            if isinstance(o, Literal):
-                table[s][predicate].append(str(o))
-    return table
+_TEXT_PREDICATES = tuple(dict.fromkeys((*ATTRIBUTE_PREDICATES, *_LABEL_PREDICATES)))
+# Looked up once: an rdflib namespace attribute costs a function call each time.
+_WORK_LABELS = (DCTERMS.identifier, DCTERMS.title)
+_NAME, _FAMILY_NAME, _GIVEN_NAME = FOAF.name, FOAF.familyName, FOAF.givenName
+_CONCEPT_LABELS = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
+_ORGANISATION_LABELS = (SKOS.prefLabel, SKOS.altLabel, FOAF.name, FRAPO.hasAcronym)
 
 
-def _labels(graph: Graph, iri: URIRef, kind: str, table: dict[URIRef, dict[URIRef, list[str]]] | None = None) -> list[str]:
+def _labels(graph: Graph, iri: URIRef, kind: str, table: LiteralTable | None = None) -> list[str]:
     def lits(*predicates: URIRef) -> list[str]:
         if table is not None:
-            found = table.get(iri)
-            return [o for p in predicates for o in found.get(p, ())] if found else []
+            found = table.get(str(iri))
+            return [o[0] for p in predicates for o in found.get(p, ())] if found else []
         return [str(o) for p in predicates for o in graph.objects(iri, p) if isinstance(o, Literal)]
 
     if kind in ("source", "work"):
-        return lits(DCTERMS.identifier, DCTERMS.title)
+        return lits(*_WORK_LABELS)
     if kind == "person":
-        names = lits(FOAF.name)
-        family = lits(FOAF.familyName)
-        given = lits(FOAF.givenName)
+        names = lits(_NAME)
+        family = lits(_FAMILY_NAME)
+        given = lits(_GIVEN_NAME)
         if table is not None and (len(family) > 1 or len(given) > 1):
             return _labels(graph, iri, kind)  # which name comes first is the store's order
         if family:
             names.append(f"{family[0]}, {given[0]}" if given else family[0])
         return names
     if kind == "concept":
-        return [label for label in lits(SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel) if "…" not in label]
-    return lits(SKOS.prefLabel, SKOS.altLabel, FOAF.name, FRAPO.hasAcronym)
+        return [label for label in lits(*_CONCEPT_LABELS) if "…" not in label]
+    return lits(*_ORGANISATION_LABELS)
 
 
 def _loose(text: str) -> str:
@@ -221,17 +238,23 @@ def _looser(text: str) -> str:
 
 
 class _Names:
-    def __init__(self, graph: Graph) -> None:
-        view = _view(graph)
+    """The name index of :func:`resolve`; ``reader`` reads the graph another way than the
+    fastest (:func:`kmgraph.graph.view.statements`; tests compare the two)."""
+
+    def __init__(self, graph: Graph, reader: Statements | None = None) -> None:
+        view = _view(graph) if reader is None else to_networkx(graph, reader)
+        own = reader is None
+        reader = statements(graph) if reader is None else reader
         self.entities: dict[str, Entity] = {}
-        self.levels: list[dict[str, set[str]]] = [defaultdict(set), defaultdict(set), defaultdict(set)]
-        self.surnames: dict[str, set[str]] = defaultdict(set)
-        candidates: set[URIRef] = {URIRef(n) for n in view.nodes}
-        candidates |= {s for s in graph.subjects(RDF.type, SKOS.Concept) if isinstance(s, URIRef)}
-        candidates |= {s for s in graph.subjects(RDF.type, ORG.Organization) if isinstance(s, URIRef)}
-        table = _label_table(graph)
-        for iri in sorted(candidates, key=str):
-            data = view.nodes[str(iri)] if str(iri) in view else None
+        # name -> the IRI it names, or the set of them when it names several (a set for
+        # every name would double the index's memory: most names name one entity)
+        self.levels: list[dict[str, str | set[str]]] = [{}, {}, {}]
+        self.surnames: dict[str, str | set[str]] = {}
+        candidates = set(view.nodes) | reader.instances(SKOS.Concept) | reader.instances(ORG.Organization)
+        table = _texts(graph) if own else literal_table(reader, _TEXT_PREDICATES)
+        for text in sorted(candidates):
+            iri = URIRef(text)
+            data = view.nodes[text] if text in view else None
             kind = str(data["type"]) if data else node_kind(graph, iri)
             if kind is None:
                 continue
@@ -246,24 +269,26 @@ class _Names:
             for name in names:
                 if not name:
                     continue
-                self.levels[0][name].add(str(iri))
-                self.levels[1][_loose(name)].add(str(iri))
-                self.levels[2][_looser(name)].add(str(iri))
+                _add(self.levels[0], name, text)
+                _add(self.levels[1], _loose(name), text)
+                _add(self.levels[2], _looser(name), text)
             if kind == "person":  # "Levin" alone, when no entity has that exact name
-                for family in table.get(iri, {}).get(FOAF.familyName, ()):
-                    self.surnames[_looser(family)].add(str(iri))
+                for family, _ in table.get(text, {}).get(_FAMILY_NAME, ()):
+                    _add(self.surnames, _looser(family), text)
+        if own:
+            _CACHE.forget(graph, "texts")
 
     def resolve(self, name: str, kinds: Sequence[str] | None) -> Entity:
         text = name.strip()
         keys = (text, _loose(text), _looser(text))
         for level, key in zip(self.levels, keys, strict=True):
-            hits = [self.entities[i] for i in sorted(level.get(key, ())) if not kinds or self.entities[i].kind in kinds]
+            hits = [self.entities[i] for i in sorted(_ids(level.get(key))) if not kinds or self.entities[i].kind in kinds]
             if len(hits) == 1:
                 return hits[0]
             if len(hits) > 1:
                 raise AmbiguousName(name, [str(h) for h in sorted(hits, key=lambda h: (h.kind, h.id))])
         if not kinds or "person" in kinds:
-            people = [self.entities[i] for i in sorted(self.surnames.get(keys[2], ()))]
+            people = [self.entities[i] for i in sorted(_ids(self.surnames.get(keys[2])))]
             if len(people) == 1:
                 return people[0]
             if len(people) > 1:
@@ -272,8 +297,10 @@ class _Names:
 
         pool = {
             n: ids
-            for n, ids in self.levels[1].items()
-            if not n.startswith("http") and (not kinds or any(self.entities[i].kind in kinds for i in ids))
+            for n, found in self.levels[1].items()
+            if (ids := _ids(found))
+            and not n.startswith("http")
+            and (not kinds or any(self.entities[i].kind in kinds for i in ids))
         }
         close: list[str] = []
         for match in process.extract(_loose(text), list(pool), scorer=fuzz.WRatio, limit=10, score_cutoff=75):
@@ -285,9 +312,30 @@ class _Names:
         raise NameNotFound(name, close, what=what)
 
 
+_LONGEST_FIRST = sorted(PREFIXES.values(), key=len, reverse=True)
+
+
+def _add(index: dict[str, str | set[str]], key: str, iri: str) -> None:
+    found = index.get(key)
+    if found is None:
+        index[key] = iri
+    elif isinstance(found, str):
+        if found != iri:
+            index[key] = {found, iri}
+    else:
+        found.add(iri)
+
+
+def _ids(found: str | set[str] | None) -> Iterable[str]:
+    """The IRIs an index entry holds (see :class:`_Names`)."""
+    if found is None:
+        return ()
+    return (found,) if isinstance(found, str) else found
+
+
 def _local_id(iri: URIRef) -> str:
     text = str(iri)
-    for ns in sorted(PREFIXES.values(), key=len, reverse=True):
+    for ns in _LONGEST_FIRST:
         if text.startswith(ns) and text != ns:
             return text[len(ns) :]
     return text
@@ -677,6 +725,7 @@ class _Relations:
     def __init__(self, view: nx.MultiDiGraph) -> None:
         works = [n for n, d in view.nodes(data=True) if d["type"] in ("source", "work")]
         self.position = {w: i for i, w in enumerate(works)}
+        self.ident = {w: str(view.nodes[w]["key"]) for w in works}
         refs: dict[str, set[str]] = defaultdict(set)
         citers: dict[str, set[str]] = defaultdict(set)
         topics: dict[str, set[str]] = defaultdict(set)
@@ -704,15 +753,24 @@ class _Relations:
         self.concept_weight = {c: 1 / math.log(max(len(ws), 2)) for c, ws in self.by_concept.items()}
         self.org_weight = {o: 1 / math.log(max(len(ws), 2)) for o, ws in self.by_org.items()}
 
-    def _candidates(self, seed: str, by: str) -> set[str]:
+    def _candidates(self, seed: str, by: str) -> tuple[set[str], dict[str, int], dict[str, int]]:
+        """The works that can score above 0 for ``by``, with, for each, how many
+        documents cite it and the seed (co-citation) and how many works both cite
+        (coupling), counted while they are gathered."""
         empty: set[str] = set()
+        cocited: dict[str, int] = defaultdict(int)
+        coupled: dict[str, int] = defaultdict(int)
         found: set[str] = set()
         if by in ("all", "cocitation"):
             for citing in self.citers.get(seed, empty):
-                found |= self.refs.get(citing, empty)
+                for other in self.refs.get(citing, empty):
+                    cocited[other] += 1
+            found.update(cocited)
         if by in ("all", "coupling"):
             for ref in self.refs.get(seed, empty):
-                found |= self.citers.get(ref, empty)
+                for other in self.citers.get(ref, empty):
+                    coupled[other] += 1
+            found.update(coupled)
         if by in ("all", "concepts"):
             for c in self.expanded.get(seed, empty):
                 found |= self.by_concept[c]
@@ -722,7 +780,15 @@ class _Relations:
         if by == "all":
             found |= self.refs.get(seed, empty) | self.citers.get(seed, empty)
         found.discard(seed)
-        return {w for w in found if w in self.position}
+        return {w for w in found if w in self.position}, cocited, coupled
+
+    def _shared(self, seed: str, other: str, weights: dict[str, float], sets: dict[str, set[str]], total: float) -> float:
+        """The Adamic–Adar share of what ``seed`` and ``other`` both have (concepts or
+        organisations), 0..1."""
+        if not total:
+            return 0.0
+        empty: set[str] = set()
+        return sum(weights[z] for z in sets.get(seed, empty) & sets.get(other, empty)) / total
 
     def rank(self, view: nx.MultiDiGraph, seed: str, by: str, top: int) -> list[Related]:
         empty: set[str] = set()
@@ -733,30 +799,35 @@ class _Relations:
         self_o = sum(self.org_weight[z] for z in seed_o)
         label = lambda n: str(view.nodes[n]["label"])  # noqa: E731
         ident = lambda n: str(view.nodes[n]["key"])  # noqa: E731
+        candidates, cocited, coupled = self._candidates(seed, by)
+        # The cosines from the counts: the same numbers as _cosine on the sets.
+        n_citers, n_refs = len(seed_citers), len(seed_refs)
+        cocitation = lambda o: cocited[o] / math.sqrt(n_citers * len(citers[o])) if cocited.get(o) else 0.0  # noqa: E731
+        coupling = lambda o: coupled[o] / math.sqrt(n_refs * len(refs[o])) if coupled.get(o) else 0.0  # noqa: E731
+        concepts = lambda o: self._shared(seed, o, self.concept_weight, self.expanded, self_k)  # noqa: E731
+        organisations = lambda o: self._shared(seed, o, self.org_weight, orgs, self_o)  # noqa: E731
+        if by == "all":
+            measure = lambda o: (  # noqa: E731
+                WEIGHTS["coupling"] * coupling(o)
+                + WEIGHTS["cocitation"] * cocitation(o)
+                + WEIGHTS["concepts"] * concepts(o)
+                + WEIGHTS["organisations"] * organisations(o)
+                + WEIGHTS["direct"] * (1.0 if o in seed_refs or seed in refs.get(o, empty) else 0.0)
+            )
+        else:
+            measure = {"cocitation": cocitation, "coupling": coupling, "concepts": concepts, "organisations": organisations}[by]
         scored = []
-        for other in sorted(self._candidates(seed, by), key=self.position.__getitem__):
+        for other in candidates:
+            score = measure(other)
+            if score > 0:
+                scored.append((-round(score, 4), self.ident[other], self.position[other], other, score))
+        scored.sort()
+        results = []
+        for *_, other, score in scored[: max(top, 0)]:
             cc = _cosine(seed_citers, citers.get(other, empty))
             bc = _cosine(seed_refs, refs.get(other, empty))
-            kc = sum(self.concept_weight[z] for z in seed_k & self.expanded.get(other, empty)) / self_k if self_k else 0.0
-            oc = sum(self.org_weight[z] for z in seed_o & orgs.get(other, empty)) / self_o if self_o else 0.0
+            kc, oc = concepts(other), organisations(other)
             direct = "cites" if other in seed_refs else "cited by" if seed in refs.get(other, empty) else ""
-            score = {
-                "all": WEIGHTS["coupling"] * bc
-                + WEIGHTS["cocitation"] * cc
-                + WEIGHTS["concepts"] * kc
-                + WEIGHTS["organisations"] * oc
-                + WEIGHTS["direct"] * (1.0 if direct else 0.0),
-                "cocitation": cc,
-                "coupling": bc,
-                "concepts": kc,
-                "organisations": oc,
-            }[by]
-            if score <= 0:
-                continue
-            scored.append((-round(score, 4), ident(other), other, score, cc, bc, kc, oc, direct))
-        scored.sort(key=lambda row: (row[0], row[1]))
-        results = []
-        for _, _, other, score, cc, bc, kc, oc, direct in scored[: max(top, 0)]:
             cocited = sorted(ident(n) for n in seed_citers & citers.get(other, empty))
             shared_refs = sorted(ident(n) for n in seed_refs & refs.get(other, empty))
             shared_k = seed_k & self.expanded.get(other, empty)
@@ -1060,7 +1131,7 @@ def sparql(graph: Graph, query: str) -> SparqlResult:
 
     # The query runs on the built graph only: FROM <…> loads nothing from disk or the web.
     rdflib_sparql.SPARQL_LOAD_GRAPHS = False
-    inner = _oxigraph_of(graph)
+    inner = oxigraph_store(graph)
     if inner is not None and not _MAYBE_SERVICE.search(query):
         return _run_oxigraph(inner, query)
     try:
@@ -1090,19 +1161,6 @@ def sparql(graph: Graph, query: str) -> SparqlResult:
         raise
     except Exception as exc:  # evaluation is lazy: errors surface while reading results
         raise InvalidQuery(f"the SPARQL query failed: {' '.join(str(exc).split())[:300]}") from None
-
-
-def _oxigraph_of(graph: Graph) -> Any:
-    """The pyoxigraph store under a kmgraph Oxigraph dataset (whose default graph is the
-    stored union), or None for any other graph."""
-    from rdflib import Dataset
-
-    store = graph.store
-    if not isinstance(graph, Dataset) or not getattr(graph, "default_union", False):
-        return None
-    if type(store).__name__ != "UnionOxigraphStore" or not hasattr(store, "_inner"):
-        return None
-    return store._inner
 
 
 def _ox_text(value: Any) -> str | None:

@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import networkx as nx
 from rdflib import RDF, Graph, Literal, URIRef
@@ -46,7 +48,7 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, SKOS
 
 from kmgraph.ontology.namespaces import AGENT, CITO, CONCEPT, FABIO, FRAPO, KMG, ORGID, PERSON, WORK
 
-__all__ = ["EDGE_LABELS", "NODE_TYPES", "node_kind", "to_networkx"]
+__all__ = ["ATTRIBUTE_PREDICATES", "EDGE_LABELS", "NODE_TYPES", "LiteralTable", "Statements", "literal_table", "node_kind", "oxigraph_store", "statements", "to_networkx"]
 
 NODE_TYPES = ("source", "work", "person", "organisation", "concept")
 
@@ -75,20 +77,108 @@ _PREDICATES = {
 def node_kind(graph: Graph, iri: URIRef) -> str | None:
     """The view type of an IRI (``source``, ``work``, ``person``, ``organisation``,
     ``concept``), or None for anything else."""
-    text = str(iri)
-    if text.startswith(str(WORK)):
+    if str(iri).startswith(str(WORK)):
         return "source" if (iri, RDF.type, KMG.SourceDocument) in graph else "work"
-    if text.startswith(str(PERSON)):
+    return _kind_by_name(str(iri))
+
+
+def _kind_by_name(iri: str) -> str | None:
+    """The view type of an IRI that is not a work's, from its namespace."""
+    if iri.startswith(str(PERSON)):
         return "person"
-    if text.startswith(str(ORGID)) or text.startswith(str(AGENT)):
+    if iri.startswith(str(ORGID)) or iri.startswith(str(AGENT)):
         return "organisation"
-    if text.startswith(str(CONCEPT)) and text != str(CONCEPT):
+    if iri.startswith(str(CONCEPT)) and iri != str(CONCEPT):
         return "concept"
     return None
 
 
-_Table = dict[URIRef, dict[URIRef, list[Literal]]]
-_ATTRIBUTE_PREDICATES = (
+class Statements:
+    """The statements the view and the name index read, one predicate at a time, as text:
+    IRIs as strings, literals as their lexical form and language tag.
+
+    This reader goes through rdflib; :func:`statements` gives, for a kmgraph Oxigraph
+    folder, one that reads pyoxigraph directly (:class:`_OxigraphStatements`): the same
+    statements without making an rdflib term of each.
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    def links(self, predicate: URIRef) -> Iterator[tuple[str, str]]:
+        """Subject and object of each statement of ``predicate`` between two IRIs."""
+        for s, o in self.graph.subject_objects(predicate):
+            if isinstance(s, URIRef) and isinstance(o, URIRef):
+                yield str(s), str(o)
+
+    def literals(self, predicate: URIRef) -> Iterator[tuple[str, str, str | None]]:
+        """Subject IRI, lexical form and language of each literal of ``predicate``."""
+        for s, o in self.graph.subject_objects(predicate):
+            if isinstance(s, URIRef) and isinstance(o, Literal):
+                yield str(s), str(o), o.language
+
+    def instances(self, cls: URIRef) -> set[str]:
+        """The IRIs typed ``cls``."""
+        return {str(s) for s in self.graph.subjects(RDF.type, cls) if isinstance(s, URIRef)}
+
+
+class _OxigraphStatements(Statements):
+    """:class:`Statements` read from the pyoxigraph store under a kmgraph Oxigraph
+    dataset (its default graph, which holds the union: see :mod:`kmgraph.graph.stores`)."""
+
+    def __init__(self, graph: Graph, store: Any) -> None:
+        import pyoxigraph as ox
+
+        super().__init__(graph)
+        self._store = store
+        self._ox = ox
+
+    def _quads(self, predicate: URIRef, obj: Any = None) -> Any:
+        ox = self._ox
+        return self._store.quads_for_pattern(None, ox.NamedNode(str(predicate)), obj, ox.DefaultGraph())
+
+    def links(self, predicate: URIRef) -> Iterator[tuple[str, str]]:
+        iri = self._ox.NamedNode
+        for q in self._quads(predicate):
+            s, o = q.subject, q.object
+            if type(s) is iri and type(o) is iri:
+                yield s.value, o.value
+
+    def literals(self, predicate: URIRef) -> Iterator[tuple[str, str, str | None]]:
+        iri, literal = self._ox.NamedNode, self._ox.Literal
+        for q in self._quads(predicate):
+            s, o = q.subject, q.object
+            if type(s) is iri and type(o) is literal:
+                yield s.value, o.value, o.language
+
+    def instances(self, cls: URIRef) -> set[str]:
+        iri = self._ox.NamedNode
+        return {q.subject.value for q in self._quads(RDF.type, iri(str(cls))) if type(q.subject) is iri}
+
+
+def oxigraph_store(graph: Graph) -> Any:
+    """The pyoxigraph store under a kmgraph Oxigraph dataset (whose default graph is the
+    stored union), or None for any other graph."""
+    from rdflib import Dataset
+
+    store = graph.store
+    if not isinstance(graph, Dataset) or not getattr(graph, "default_union", False):
+        return None
+    if type(store).__name__ != "UnionOxigraphStore" or not hasattr(store, "_inner"):
+        return None
+    return store._inner
+
+
+def statements(graph: Graph) -> Statements:
+    """The fastest :class:`Statements` reader for a graph."""
+    store = oxigraph_store(graph)
+    return Statements(graph) if store is None else _OxigraphStatements(graph, store)
+
+
+#: Literals by subject IRI and predicate, as (lexical form, language).
+LiteralTable = dict[str, dict[URIRef, list[tuple[str, str | None]]]]
+#: The predicates whose literals the view's node attributes come from.
+ATTRIBUTE_PREDICATES = (
     DCTERMS.identifier,
     DCTERMS.title,
     FABIO.hasURL,
@@ -98,94 +188,98 @@ _ATTRIBUTE_PREDICATES = (
 )
 
 
-def _literal_table(graph: Graph) -> _Table:
-    """The literals of the attribute predicates by subject, read in one pass per
-    predicate (a lookup per node and predicate costs far more on a large graph)."""
-    table: _Table = defaultdict(lambda: defaultdict(list))
-    for predicate in _ATTRIBUTE_PREDICATES:
-        for s, o in graph.subject_objects(predicate):
-            if isinstance(o, Literal):
-                table[s][predicate].append(o)
+def literal_table(reader: Statements, predicates: Iterable[URIRef] = ATTRIBUTE_PREDICATES) -> LiteralTable:
+    """The literals of some predicates by subject, read in one pass per predicate (a
+    lookup per node and predicate costs far more on a large graph)."""
+    table: LiteralTable = defaultdict(lambda: defaultdict(list))
+    for predicate in predicates:
+        for s, text, language in reader.literals(predicate):
+            table[s][predicate].append((text, language))
     return table
 
 
-def _first(graph: Graph, iri: URIRef, *predicates: URIRef, table: _Table | None = None) -> str | None:
-    found = table.get(iri, {}) if table is not None else None
+def _first(table: LiteralTable, iri: str, *predicates: URIRef) -> str | None:
+    found = table.get(iri, {})
     for predicate in predicates:
-        values = sorted(
-            found.get(predicate, ()) if found is not None else (o for o in graph.objects(iri, predicate) if isinstance(o, Literal)),
-            key=lambda o: (o.language not in (None, "en"), str(o)),
-        )
+        values = sorted(found.get(predicate, ()), key=lambda o: (o[1] not in (None, "en"), o[0]))
         if values:
-            return str(values[0])
+            return values[0][0]
     return None
 
 
-def _local(iri: URIRef, kind: str) -> str:
-    text = str(iri)
+def _local(iri: str) -> str:
     for ns in (WORK, PERSON, ORGID, AGENT, CONCEPT):
-        if text.startswith(str(ns)):
-            return text[len(str(ns)) :]
-    return text
+        if iri.startswith(str(ns)):
+            return iri[len(str(ns)) :]
+    return iri
 
 
-def _attributes(graph: Graph, iri: URIRef, kind: str, table: _Table | None = None) -> dict[str, object]:
-    key = _local(iri, kind)
+_IDENTIFIER, _TITLE, _URL, _YEAR, _NAME, _PREF_LABEL = ATTRIBUTE_PREDICATES
+
+
+def _attributes(table: LiteralTable, iri: str, kind: str) -> dict[str, object]:
+    key = _local(iri)
     if kind in ("source", "work"):
-        identifier = _first(graph, iri, DCTERMS.identifier, table=table)
-        label = _first(graph, iri, DCTERMS.title, table=table) or _first(graph, iri, FABIO.hasURL, table=table) or identifier or key
+        identifier = _first(table, iri, _IDENTIFIER)
+        label = _first(table, iri, _TITLE) or _first(table, iri, _URL) or identifier or key
         attrs: dict[str, object] = {"type": kind, "label": label, "key": identifier or key}
-        year = _first(graph, iri, FABIO.hasPublicationYear, table=table)
+        year = _first(table, iri, _YEAR)
         if year and re.fullmatch(r"\d{4}", year):
             attrs["year"] = int(year)
         return attrs
     if kind == "person":
-        return {"type": kind, "label": _first(graph, iri, FOAF.name, table=table) or key, "key": key}
-    label = _first(graph, iri, SKOS.prefLabel, FOAF.name, table=table) or key
+        return {"type": kind, "label": _first(table, iri, _NAME) or key, "key": key}
+    label = _first(table, iri, _PREF_LABEL, _NAME) or key
     return {"type": kind, "label": label, "key": key}
 
 
-def _counts(graph: Graph) -> dict[tuple[URIRef, URIRef], int]:
-    counts: dict[tuple[URIRef, URIRef], int] = {}
-    for occurrence in graph.subjects(RDF.type, KMG.Occurrence):
-        doc = graph.value(occurrence, KMG.occursIn)
-        what = graph.value(occurrence, KMG.occurrenceOf)
-        count = graph.value(occurrence, KMG.count)
-        if isinstance(doc, URIRef) and isinstance(what, URIRef) and count is not None:
+def _counts(reader: Statements) -> dict[tuple[str, str], int]:
+    """The ``kmg:count`` of each occurrence, by (document, what occurs)."""
+    first = lambda pairs: {s: o for s, o in reversed(list(pairs))}  # noqa: E731
+    docs = first(reader.links(KMG.occursIn))
+    whats = first(reader.links(KMG.occurrenceOf))
+    numbers = first((s, text) for s, text, _ in reader.literals(KMG.count))
+    counts: dict[tuple[str, str], int] = {}
+    for occurrence in sorted(reader.instances(KMG.Occurrence)):
+        doc, what, count = docs.get(occurrence), whats.get(occurrence), numbers.get(occurrence)
+        if doc is not None and what is not None and count is not None:
             counts[(doc, what)] = int(count)
     return counts
 
 
-def to_networkx(graph: Graph) -> nx.MultiDiGraph:
+def to_networkx(graph: Graph, reader: Statements | None = None, table: LiteralTable | None = None) -> nx.MultiDiGraph:
     """Project the RDF graph (or dataset) onto a typed, labelled NetworkX multigraph.
 
     Args:
         graph: A graph built by :func:`kmgraph.graph.build.build_graph` (or read back).
+        reader: How to read it (default: :func:`statements`, the fastest reader).
+        table: Its :func:`literal_table` (with at least :data:`ATTRIBUTE_PREDICATES`),
+            when the caller has it already.
 
     Returns:
         The :class:`networkx.MultiDiGraph` described in the module docstring.
     """
-    edges: list[tuple[URIRef, URIRef, str, int]] = []
-    kinds: dict[URIRef, str] = {}
-    counts = _counts(graph)
-    sources = set(graph.subjects(RDF.type, KMG.SourceDocument))
+    reader = statements(graph) if reader is None else reader
+    edges: list[tuple[str, str, str, int]] = []
+    kinds: dict[str, str] = {}
+    counts = _counts(reader)
+    sources = reader.instances(KMG.SourceDocument)
     work_ns = str(WORK)
 
-    def kind_of(iri: object) -> str | None:
-        if not isinstance(iri, URIRef):
-            return None
-        if iri not in kinds:
+    def kind_of(iri: str) -> str | None:
+        found = kinds.get(iri)
+        if found is None:
             if iri.startswith(work_ns):  # node_kind, without a lookup per work
-                found: str | None = "source" if iri in sources else "work"
+                found = "source" if iri in sources else "work"
             else:
-                found = node_kind(graph, iri)
+                found = _kind_by_name(iri)
             if found is None:
                 return None
             kinds[iri] = found
-        return kinds[iri]
+        return found
 
     for predicate, edge_type in _PREDICATES.items():
-        for s, o in graph.subject_objects(predicate):
+        for s, o in reader.links(predicate):
             ks, ko = kind_of(s), kind_of(o)
             if ks not in ("source", "work") or ko is None:
                 continue
@@ -194,27 +288,23 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
         (FRAPO.isFundedBy, "funded_by", ("source", "work", "organisation")),
         (ORG.memberOf, "member_of", ("person",)),
     ):
-        for s, o in graph.subject_objects(predicate):
+        for s, o in reader.links(predicate):
             if kind_of(s) in subjects and kind_of(o) == "organisation":
                 edges.append((s, o, edge_type, 1))
     present = set(kinds)
-    for s, o in graph.subject_objects(SKOS.broader):
-        if s in present and o in present:
-            edges.append((s, o, "broader", 1))
-    for s, o in graph.subject_objects(ORG.subOrganizationOf):
-        if s in present and o in present:
-            edges.append((s, o, "part_of", 1))
+    for predicate, edge_type in ((SKOS.broader, "broader"), (ORG.subOrganizationOf, "part_of")):
+        for s, o in reader.links(predicate):
+            if s in present and o in present:
+                edges.append((s, o, edge_type, 1))
 
     view = nx.MultiDiGraph()
-    by_node: dict[URIRef, dict[str, object]] = {}
-    table = _literal_table(graph)
-    for iri in sorted(present, key=str):
-        by_node[iri] = _attributes(graph, iri, kinds[iri], table)
-        view.add_node(str(iri), **by_node[iri])
-    seen: dict[tuple[str, str, str], int] = defaultdict(int)
-    for s, o, edge_type, weight in sorted(edges, key=lambda e: (str(e[0]), str(e[1]), e[2])):
-        if seen[(str(s), str(o), edge_type)]:
+    table = literal_table(reader) if table is None else table
+    for iri in sorted(present):
+        view.add_node(iri, **_attributes(table, iri, kinds[iri]))
+    seen: set[tuple[str, str, str]] = set()
+    for s, o, edge_type, weight in sorted(edges, key=lambda e: (e[0], e[1], e[2])):
+        if (s, o, edge_type) in seen:
             continue
-        seen[(str(s), str(o), edge_type)] = 1
-        view.add_edge(str(s), str(o), key=edge_type, type=edge_type, label=EDGE_LABELS[edge_type][0], weight=weight)
+        seen.add((s, o, edge_type))
+        view.add_edge(s, o, key=edge_type, type=edge_type, label=EDGE_LABELS[edge_type][0], weight=weight)
     return view

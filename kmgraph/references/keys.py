@@ -154,7 +154,7 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 def ascii_fold(text: str) -> str:
     """Lower-case ASCII letters, digits and spaces only (accents folded with NFKD)."""
-    if text.isascii():  # most text: nothing to fold or decompose (a hot path of the graph build)
+    if text.isascii():  # nothing to fold (NFKD leaves ASCII as it is): most text, a hot path
         return _NOT_ALNUM.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text.translate(_NO_DECOMPOSITION))
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()

@@ -28,12 +28,12 @@ def test_exact_names_win_and_unknown_names_fail(examples_graph: Dataset) -> None
 
 
 def test_a_family_name_shared_by_two_people_lists_them(examples_graph: Dataset) -> None:
-    from kmgraph.graph.query import _names
+    from kmgraph.graph.query import _ids, _names
 
     names = _names(examples_graph)
     saved = dict(names.surnames)
     try:
-        names.surnames["levin"] = {*saved["levin"], entity(examples_graph, "Cooper, A.").iri}
+        names.surnames["levin"] = {*_ids(saved["levin"]), entity(examples_graph, "Cooper, A.").iri}
         with pytest.raises(AmbiguousName, match="levin-b"):
             entity(examples_graph, "Levin")
     finally:

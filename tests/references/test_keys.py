@@ -167,3 +167,18 @@ def test_valid_keys(key: str) -> None:
 @pytest.mark.parametrize("key", ["", None, "a b", "a,b", "a{b}", "a%b", "a#b", "a'b", 'a"b', "a=b", "a\\b", "a~b", "caf\u00e9", "a\tb"])
 def test_invalid_keys(key: str | None) -> None:
     assert not is_valid_key(key)
+
+
+def test_ascii_fold_shortcut_for_ascii_text_folds_as_nfkd_does() -> None:
+    import re
+    import unicodedata
+
+    from kmgraph.references.keys import _NO_DECOMPOSITION, ascii_fold
+
+    def by_nfkd(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text.translate(_NO_DECOMPOSITION)).encode("ascii", "ignore")
+        return re.sub(r"[^a-z0-9]+", " ", decomposed.decode("ascii").lower()).strip()
+
+    samples = [chr(c) for c in range(128)] + ["A Title: Part 2 (2010)", "  O'Brien &  Co.  ", "x\x00y\x7f", "Ünïcode Ørsted"]
+    for text in samples:
+        assert ascii_fold(text) == by_nfkd(text), repr(text)
