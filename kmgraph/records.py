@@ -256,7 +256,7 @@ class Funder:
             ``bibtex`` (a ``funding`` field of the document's store entry).
         line: The line of the funding statement (text only).
         sentence: The funding statement (text only).
-        funded: What the statement says is funded ("UPEN Programmes"), when it names it.
+        funded: What the statement says is funded ("Prairie Evidence Programme"), when it names it.
         funded_id: The register id of ``funded`` when it is exactly a registered
             organisation (then that organisation, not the document, is the one funded).
     """

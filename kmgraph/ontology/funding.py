@@ -21,7 +21,7 @@ Funders come from funding statements in the text, read paragraph by paragraph:
   an acronym or a word such as Council, Foundation or Trust, or before "the" or a
   registered name.
 * what the statement says is funded is the run of capitalised words just before "funded
-  by" ("... as part of UPEN Programmes, funded by ...": *UPEN Programmes*), or after
+  by" ("... part of the Prairie Evidence Programme, funded by ...": *Prairie Evidence Programme*), or after
   "X-funded"; when that is exactly a registered organisation, its register id is kept
   (``funded_id``): the graph then says that organisation, not the document, is funded.
 
@@ -32,9 +32,9 @@ separated by ";"). Affiliations name registered organisations when they contain 
 
 Example:
     >>> from kmgraph.records import Line
-    >>> lines = [Line("The group is part of UPEN Programmes, funded by Research England, UKRI and ESRC.", 1)]
+    >>> lines = [Line("The network is part of the Prairie Evidence Programme, funded by SSHRC, Mitacs and CIHR.", 1)]
     >>> [(f.name, f.id, f.funded) for f in find_funders(lines)]
-    [('Research England', 'research-england', 'UPEN Programmes'), ('UKRI', 'ukri', 'UPEN Programmes'), ('ESRC', 'esrc', 'UPEN Programmes')]
+    [('SSHRC', 'sshrc', 'Prairie Evidence Programme'), ('Mitacs', 'mitacs', 'Prairie Evidence Programme'), ('CIHR', 'cihr', 'Prairie Evidence Programme')]
 """
 
 from __future__ import annotations

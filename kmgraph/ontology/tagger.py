@@ -673,8 +673,8 @@ class Tagger:
         Returns:
             ``(start, end, register id)`` per name, character offsets into ``text``, in order.
 
-        >>> Tagger().organisation_spans("funded by Research England, UKRI and ESRC")
-        [(10, 26, 'research-england'), (28, 32, 'ukri'), (37, 41, 'esrc')]
+        >>> Tagger().organisation_spans("funded by SSHRC, Mitacs and CIHR")
+        [(10, 15, 'sshrc'), (17, 23, 'mitacs'), (28, 32, 'cihr')]
         """
         lines = (Line(text, 1),)
         tokens, stream, matches = self._organisation_matches(lines)
